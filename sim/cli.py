@@ -1,0 +1,201 @@
+"""The ``hukou-sim`` command line: a thin layer over the Python API.
+
+Bad input of any kind ends with one line on stderr naming the file, the field and what is
+allowed, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import InputError
+
+EXIT_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and raise InputError (exit 2, no usage dump)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise InputError(self.prog, "arguments", message)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so an interrupted write never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return _json_safe(value.item())
+    return value
+
+
+def format_outputs(values: dict[str, Any]) -> str:
+    from .outcomes import COLUMNS
+    lines = []
+    for name, value in values.items():
+        unit = COLUMNS.get(name, ("", ""))[0]
+        if isinstance(value, float):
+            shown = f"{value:,.4f}" if abs(value) < 100 else f"{value:,.0f}"
+        else:
+            shown = str(value)
+        lines.append(f"  {name:<32} {shown:>20}  {unit}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_run(args: argparse.Namespace) -> int:
+    from . import __version__, api
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.set)
+    if args.steps is not None and args.steps < 1:
+        raise InputError("--steps", "steps", f"got {args.steps}; expected an integer >= 1")
+    steps = scenario.steps if args.steps is None else args.steps
+    out_dir = Path(args.out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("--out", "out", f"{out_dir} exists and is not a directory")
+    bar = _progress_bar(steps, f"{scenario.name} seed {args.seed}")
+    result = api.run(scenario, steps=steps, seed=args.seed, progress=bar.update_to if bar else None)
+    if bar:
+        bar.close()
+    _write_atomic(out_dir / "timeseries.csv", result.timeseries.to_csv(index=False))
+    summary = {
+        "scenario": result.scenario.name,
+        "seed": args.seed,
+        "steps": steps,
+        "version": __version__,
+        "seconds": round(result.seconds, 3),
+        "final": {k: _json_safe(v) for k, v in result.final.items()},
+        "city_sizes": {n: float(s) for n, s in zip(result.city_names, result.city_sizes)},
+        "resolved_scenario": result.scenario.to_dict(),
+        "overrides": dict(result.scenario.overrides),
+    }
+    _write_atomic(out_dir / "summary.json", json.dumps(summary, indent=2))
+    print(f"{scenario.name}: {steps} years from {scenario.start_year}, seed {args.seed}, "
+          f"{result.seconds:.1f} s")
+    print(format_outputs(result.final))
+    print(f"wrote {out_dir / 'timeseries.csv'} and {out_dir / 'summary.json'}")
+    return 0
+
+
+def _progress_bar(total: int, label: str):
+    """A tqdm bar on stderr when it is a terminal (long runs), else nothing."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        def update_to(self, done: int, _total: int) -> None:
+            self.update(done - self.n)
+
+    return Bar(total=total, desc=label, unit="year", file=sys.stderr, leave=False)
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from .scenario import bundled_scenarios, load_scenario
+
+    for name in bundled_scenarios():
+        sc = load_scenario(name)
+        print(f"{name:<18} {sc.description}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import params as P
+    from .scenario import load_scenario
+
+    if args.list:
+        for p in P.PARAMS:
+            print(f"{p.key:<44} {str(p.default):>12}  {p.unit:<14} {p.doc}")
+        return 0
+    if not args.file:
+        raise InputError("hukou-sim check", "FILE", "give a scenario file to check, or --list")
+    sc = load_scenario(args.file)
+    from .model import MigrationModel  # build it too: catches network files and cross-field errors
+    MigrationModel._validated(dict(sc.values))
+    if sc.values["network_kind"] == "file":
+        from .network import load_network
+        path = Path(sc.values["network_path"])
+        if not path.is_absolute():
+            path = Path(sc.source).parent / path
+        load_network(str(path), sc.values["network_neighbours"])
+    print(f"{args.file}: ok ({sc.name}: {sc.description})")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hukou-sim", description="Agent-based simulation of rural-urban migration in China.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
+
+    p = sub.add_parser("run", help="run one scenario and write its outputs")
+    p.add_argument("scenario", help="bundled scenario name (see 'hukou-sim scenarios') or a .toml file")
+    p.add_argument("--steps", type=int, help="years to run (default: the scenario's)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter, e.g. --set economy.base_wage=3000 (repeatable)")
+    p.add_argument("--out", default="out", help="output directory (default ./out)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("scenarios", help="list bundled scenarios")
+    p.set_defaults(func=cmd_scenarios)
+
+    p = sub.add_parser("check", help="validate a scenario file")
+    p.add_argument("file", nargs="?", help="scenario .toml file")
+    p.add_argument("--list", action="store_true", help="list every parameter with default, unit and meaning")
+    p.set_defaults(func=cmd_check)
+
+    for register in _extensions():
+        register(sub)
+    return parser
+
+
+def _extensions() -> list[Callable[[Any], None]]:
+    """Subcommands that live beside their feature (sweeps, reports, the teaching demo)."""
+    found = []
+    for module, attr in (("sim.runner.cli", "register"), ("sim.viz.cli", "register")):
+        try:
+            mod = __import__(module, fromlist=[attr])
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue
+            raise
+        found.append(getattr(mod, attr))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except InputError as exc:
+        print(f"hukou-sim: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("hukou-sim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,479 @@
+"""MigrationModel: rural-urban migration across a network of Chinese cities under hukou rules.
+
+``step()`` is the yearly schedule of ``docs/model.md`` (ODD+D, "Process overview").  Agent
+state lives in arrays (:mod:`sim.state`); the Mesa agents (:mod:`sim.agents`) are views on them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+from scipy.stats import norm
+
+from . import economy, government, health, migration
+from . import outcomes as out
+from . import params as P
+from .agents import LocalGovernment, Migrant, UrbanVillager
+from .errors import InputError
+from .network import CityNetwork, build_network
+from .policies import HukouCap, policies_from_params
+from .scenario import Scenario, check_consistency
+from .state import (DANGEROUS, FARMING, FORMAL, FORMAL_HOUSING, HOME, INFORMAL, OWN_HOME, VILLAGE_ROOM,
+                    CityArrays, MigrantArrays, VillagerArrays)
+
+NATIVE_GROUPS = 10  # urban-hukou natives of each city are represented by income deciles
+
+
+class MigrationModel(mesa.Model):
+    """Agent-based model of China's rural-urban migration.
+
+    Build it from keyword parameters (every one has a default; see ``sim.params``) plus
+    ``rng=``, or from a scenario with :meth:`from_scenario`.
+    """
+
+    def __init__(self, rng: Any = None, network: CityNetwork | None = None, scenario_name: str = "custom",
+                 base_dir: str | Path | None = None, **params: Any):
+        super().__init__(rng=rng)
+        self.p = self._validated(params)
+        self.scenario_name = scenario_name
+        self.network = network if network is not None else self._build_network(base_dir)
+        self._add_new_city()
+        self.n_cities = self.network.n
+        self.start_year = int(self.p["start_year"])
+        self.equal_services = False  # set by hukou reform
+        self.extra_conversion = 0.0  # set by hukou reform
+        self.natural_increase = 0.0  # people added by births minus deaths since the start
+        self.policies = policies_from_params(self.p, new_city=self.new_city, capital=self.capital)
+        self.cap_policy = next((x for x in self.policies if isinstance(x, HukouCap)), None)
+        self._initial_state()
+        self._create_agents()
+        # the initial year: markets clear and incomes are earned, so step 0 has outputs too
+        self._fund_services()
+        self._update_economy()
+        self._assign_jobs()
+        self._clear_housing()
+        self._settle_incomes(shocks=False)
+        self._fund_services()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: (lambda m, name=name: m._latest[name]) for name in out.COLUMNS})
+        self._collect()
+
+    # ------------------------------------------------------------------------- building
+    @classmethod
+    def from_scenario(cls, scenario: Scenario | str, rng: Any = None, overrides=None) -> "MigrationModel":
+        """Build the model a scenario describes (a :class:`Scenario` or a bundled name/path)."""
+        from .scenario import load_scenario
+        sc = load_scenario(scenario, overrides)
+        base = Path(sc.source).parent if sc.source and not sc.source.startswith("<") else None
+        return cls(rng=rng, scenario_name=sc.name, base_dir=base, **sc.values)
+
+    @staticmethod
+    def _validated(params: dict[str, Any]) -> dict[str, Any]:
+        p = P.defaults()
+        for name, value in params.items():
+            if name not in P.BY_NAME:
+                raise InputError("<model>", name, "unknown parameter (see sim.params.PARAMS)")
+            p[name] = P.BY_NAME[name].validate(value, "<model>")
+        check_consistency(p, "<model>")
+        return p
+
+    def _build_network(self, base_dir) -> CityNetwork:
+        p = self.p
+        path = p["network_path"]
+        if path and base_dir is not None and not Path(path).is_absolute():
+            path = str(Path(base_dir) / path)
+        return build_network(p["network_kind"], p["network_n_cities"], p["network_neighbours"], path=path,
+                             zipf_exponent=p["network_zipf_exponent"], largest_city=p["network_largest_city"],
+                             extent_km=p["network_extent_km"], seed=p["network_seed"])
+
+    def _add_new_city(self) -> None:
+        """Add the (dormant) new city of the new-city policy beside the capital."""
+        net = self.network
+        beside = self.p["new_city_beside"]
+        if beside:
+            if beside not in net.names:
+                raise InputError("<scenario>", "policy.new_city.beside", f"no city named {beside!r} in the network")
+            self.capital = net.names.index(beside)
+        else:
+            self.capital = int(np.argmax(net.population))
+        self.new_city = -1
+        if self.p["new_city_enabled"]:
+            angle = 0.7  # radians: a fixed direction keeps the layout reproducible
+            d = self.p["new_city_distance_km"]
+            self.network = net.with_city("New City", net.x[self.capital] + d * np.cos(angle),
+                                         net.y[self.capital] - d * np.sin(angle), 0.0, self.capital)
+            self.new_city = self.network.n - 1
+
+    def _initial_state(self) -> None:
+        p, rng, C = self.p, self.rng, self.network.n
+        source = self.network.population.astype(float).copy()
+        active = np.ones(C, bool)
+        if self.new_city >= 0:
+            source[self.new_city] = 0.0
+            active[self.new_city] = False
+        total = p["total_population"]
+        urban = p["urban_share"] * total
+        size0 = urban * source / source.sum()
+        villagers0 = p["villager_share"] * size0
+        migrants0 = p["initial_migrant_share"] * size0
+        natives0 = size0 - villagers0 - migrants0
+        hinter_weight = np.where(active, source, 0.0) ** p["hinterland_exponent"]
+        hinterland0 = (total - urban) * hinter_weight / hinter_weight.sum()
+
+        # apportion agents between the 2C groups (at home in hinterland h, away in city c)
+        group = np.concatenate([hinterland0, migrants0])
+        counts = _apportion(p["n_agents"], group)
+        n = int(counts.sum())
+        m = MigrantArrays.empty(n)
+        kind = np.repeat(np.arange(2 * C), counts)
+        at_home = kind < C
+        m.weight = np.repeat(np.where(counts > 0, group / np.maximum(counts, 1), 0.0), counts)
+        # groups too small for an agent: keep the totals by scaling the others of their kind
+        for sel, target in ((at_home, hinterland0.sum()), (~at_home, migrants0.sum())):
+            if sel.any() and m.weight[sel].sum() > 0:
+                m.weight[sel] *= target / m.weight[sel].sum()
+        m.location = np.where(at_home, HOME, kind - C).astype(np.int32)
+        # migrants already away come from hinterlands by size and distance
+        origin = np.where(at_home, kind, 0)
+        away = np.flatnonzero(~at_home)
+        if len(away):
+            sampler = migration.candidate_sampler(hinterland0, hinterland0 > 0, self.network.distance_km.T,
+                                                  p["information_distance"])
+            origin[away] = migration.sample_candidates(sampler, m.location[away], 1, rng)[:, 0]
+        m.origin = origin.astype(np.int32)
+        sigma = p["skill_dispersion"]
+        m.skill = rng.lognormal(-sigma**2 / 2, sigma, n)
+        m.years_in_city = np.where(at_home, 0, rng.integers(0, 6, n)).astype(np.int16)
+        m.housing = np.where(at_home, OWN_HOME, VILLAGE_ROOM).astype(np.int8)
+        self.migrants = m
+
+        v = VillagerArrays.empty()
+        has = np.flatnonzero(villagers0 > 0)
+        v.append(VillagerArrays(city=has.astype(np.int32), weight=villagers0[has],
+                                rooms=p["rooms_per_villager"] * villagers0[has], extra_rooms=np.zeros(len(has)),
+                                income=np.zeros(len(has)), savings=np.zeros(len(has)),
+                                founded=np.zeros(len(has), np.int16)))
+        self.villagers = v
+
+        self.cities = CityArrays(
+            natives=natives0, formal_jobs=p["formal_jobs_per_resident"] * size0, productivity=np.ones(C),
+            service_shift=np.zeros(C), service_budget=np.zeros(C), gdp=np.zeros(C),
+            compliance=np.full(C, p["compliance_initial"]), cap=np.full(C, np.inf), enforcement=np.zeros(C),
+            migrant_access=np.full(C, p["migrant_service_access"]), active=active, hinterland0=hinterland0)
+        # natives' incomes relative to the city wage, by decile of a log-normal with mean 1
+        s = p["native_income_dispersion"]
+        self.native_multiplier = np.exp(s * norm.ppf((np.arange(NATIVE_GROUPS) + 0.5) / NATIVE_GROUPS) - s**2 / 2)
+        self.native_multiplier /= self.native_multiplier.mean()
+        self.initial_population = self.total_population()
+
+    def _create_agents(self) -> None:
+        for i in range(len(self.migrants)):
+            Migrant(self, i)
+        for i in range(len(self.villagers)):
+            UrbanVillager(self, i)
+        self.governments = [LocalGovernment(self, i) for i in range(self.n_cities)]
+
+    # ------------------------------------------------------------------------- schedule
+    def step(self) -> None:
+        """One year, in the order of docs/model.md's process overview."""
+        self._issue_directives()  # central government: caps, reform, decentralization, new city
+        self._govern()  # local governments: comply, enforce, requisition land, fund services
+        self._update_economy()  # 1-2. productivity, wages, jobs, farm income, rents
+        self._migrate()  # 3. movers decide, batch by batch
+        self._assign_jobs()  # 1. labour market clears
+        self._clear_housing()  # 2. housing choice, village rents, villagers add floors
+        self._settle_incomes()  # 4. health shocks, medical costs, guarantees, savings, GDP
+        self._convert_hukou()  # 5. points-based admission to local hukou
+        self._grow_population()  # demography: natural increase
+        self._collect()  # observation
+
+    @property
+    def year(self) -> int:
+        return self.start_year + int(round(self.time))
+
+    # ------------------------------------------------------------------------- mechanisms
+    def _issue_directives(self) -> None:
+        for policy in self.policies:
+            if policy.active(self):
+                policy.apply(self)
+
+    def _govern(self) -> None:
+        p, c = self.p, self.cities
+        active_policies = [x for x in self.policies if x.active(self)]
+        if active_policies:
+            cost = sum(x.gdp_cost(self) for x in active_policies)
+            c.compliance = government.update_compliance(c.compliance, c.active, p["compliance_speed"],
+                                                        p["central_pressure"], p["gdp_resistance"], cost)
+        if self.cap_policy is not None and self.cap_policy.active(self):
+            c.enforcement = government.cap_enforcement(self.city_population(), c.cap, c.compliance,
+                                                       p["enforcement_intensity"])
+            government.demolish(self.villagers, c.enforcement, p["enforcement_demolition"])
+            government.evict(self.migrants, c.enforcement, p["enforcement_eviction"], self.rng)
+        else:
+            self.migrants.evicted[:] = False
+        new = government.requisition_land(self.migrants, p["land_requisition_rate"], self.n_cities, c.active,
+                                          p["rooms_per_villager"], int(round(self.time)))
+        if len(new):
+            first = len(self.villagers)
+            self.villagers.append(new)
+            for i in range(first, len(self.villagers)):
+                UrbanVillager(self, i)
+        self._fund_services()
+
+    def _fund_services(self) -> None:
+        """Revenue (local taxes and central transfers) pays for schools and hospitals."""
+        p, c = self.p, self.cities
+        hukou = self.hukou_population()
+        revenue = p["tax_rate"] * c.gdp + p["central_transfer"] * self._prices() * hukou
+        c.service_budget = np.maximum(p["service_share"] * revenue + c.service_shift, 0.0)
+        if self.equal_services:
+            c.migrant_access = np.ones(self.n_cities)
+        else:
+            c.migrant_access = p["migrant_service_access"] * (1.0 - p["enforcement_school_exclusion"] * c.enforcement)
+
+    def _prices(self) -> float:
+        """Index of guarantees, medical costs and transfers (1 at the start)."""
+        return (1.0 + self.p["dibao_growth"]) ** self.time
+
+    def _update_economy(self) -> None:
+        p, c = self.p, self.cities
+        t = self.time
+        if t > 0:
+            c.formal_jobs *= 1.0 + p["formal_job_growth"]
+        size = self.city_population()
+        self.wage = economy.formal_wage(p["base_wage"] * (1 + p["productivity_growth"]) ** t, c.productivity, size,
+                                        p["reference_city_size"], p["agglomeration_elasticity"],
+                                        p["congestion_elasticity"])
+        m = self.migrants
+        at_home = m.location == HOME
+        farmers = np.bincount(m.origin[at_home], weights=m.weight[at_home], minlength=self.n_cities)
+        self.rural_income = economy.rural_income(p["rural_income"] * (1 + p["rural_productivity_growth"]) ** t,
+                                                 farmers, c.hinterland0, p["rural_labour_elasticity"])
+        rent_index = (1 + p["rent_growth"]) ** t
+        self.formal_rent = economy.formal_rent(p["formal_rent"] * rent_index, size, p["reference_city_size"],
+                                               p["formal_rent_elasticity"])
+        self._refresh_market()
+
+    def _refresh_market(self) -> None:
+        """Recompute what migrants see of each city from where everyone is now."""
+        p, c, m = self.p, self.cities, self.migrants
+        C = self.n_cities
+        floating = m.floating
+        loc = m.location[floating]
+        seekers = np.bincount(loc, weights=m.weight[floating], minlength=C)
+        tenants = floating & (m.housing == VILLAGE_ROOM)
+        demand = np.bincount(m.location[tenants], weights=m.weight[tenants], minlength=C)
+        supply = np.bincount(self.villagers.city, weights=self.villagers.rooms + self.villagers.extra_rooms,
+                             minlength=C)
+        size = self.city_population()
+        chance = economy.formal_chance(c.formal_jobs, self.hukou_population(), p["native_employment"], seekers,
+                                       p["hukou_job_barrier"])
+        informal_share = seekers * (1 - chance) / np.maximum(size, 1.0)
+        clearing = p["enforcement_market_clearing"] * c.enforcement
+        informal = economy.informal_earnings(self.wage, p["informal_wage_ratio"], informal_share,
+                                             p["informal_crowding_elasticity"], clearing)
+        self.informal_wage = informal
+        rent_index = (1 + p["rent_growth"]) ** self.time
+        self.village_rent = economy.village_rent(p["village_rent"] * rent_index, demand, supply,
+                                                 p["village_rent_elasticity"], self.formal_rent)
+        hukou = self.hukou_population()
+        served = hukou + c.migrant_access * seekers
+        services = np.where(served > 0, c.service_budget / np.maximum(served, 1.0), 0.0)
+        self.market = migration.Market(
+            formal_chance=chance, formal_wage=self.wage,
+            informal_earnings=informal * (1 + p["dangerous_job_share"] * p["dangerous_wage_premium"]),
+            formal_rent=self.formal_rent, village_rent=self.village_rent,
+            living_cost=np.full(C, p["living_cost"] * rent_index), services=services,
+            migrant_access=c.migrant_access, open=c.active.copy(), rural_income=self.rural_income,
+            rural_services=p["rural_services"] * self._prices(), distance_km=self.network.distance_km,
+            housing_threshold=p["formal_housing_threshold"], service_weight=p["service_weight"],
+            home_attachment=p["home_attachment"], fixed_cost=p["fixed_cost"], distance_cost=p["distance_cost"],
+            cost_horizon=p["cost_horizon"])
+
+    def _migrate(self) -> None:
+        p, m, rng = self.p, self.migrants, self.rng
+        deciders = (m.weight > 0) & ~m.urban_hukou
+        # those too ill to work in the city go home (return migration)
+        sick = deciders & (m.location != HOME) & (m.health < p["return_health_threshold"])
+        self._move(np.flatnonzero(sick), np.full(int(sick.sum()), HOME, np.int32))
+        revising = deciders & ~sick & ((rng.random(len(m)) < p["revision_rate"]) | m.evicted)
+        movers = np.flatnonzero(revising)
+        rng.shuffle(movers)
+        sampler = migration.candidate_sampler(self.city_population(), self.cities.active,
+                                              self.network.distance_km, p["information_distance"])
+        for k, batch in enumerate(np.array_split(movers, p["decision_rounds"])):
+            if len(batch) == 0:
+                continue
+            if k > 0:
+                self._refresh_market()
+            candidates = self.candidates(batch, sampler)
+            u = migration.utilities(self.market, m.skill[batch], m.health[batch], m.origin[batch],
+                                    m.location[batch], candidates)
+            # the evicted may not stay in (or return to) the city that evicted them
+            u[m.evicted[batch][:, None] & (candidates == m.location[batch][:, None]) & (candidates != HOME)] = -np.inf
+            choice = migration.choose(u, p["choice_noise"], rng)
+            self._move(batch, candidates[np.arange(len(batch)), choice])
+
+    def candidates(self, rows: np.ndarray, sampler: np.ndarray | None = None) -> np.ndarray:
+        """Places agents ``rows`` consider: home, where they are, and cities they have heard of."""
+        m = self.migrants
+        if sampler is None:
+            sampler = migration.candidate_sampler(self.city_population(), self.cities.active,
+                                                  self.network.distance_km, self.p["information_distance"])
+        heard = migration.sample_candidates(sampler, m.origin[rows], self.p["candidates"], self.rng)
+        return np.column_stack([np.full(len(rows), HOME, np.int32), m.location[rows], heard])
+
+    def _move(self, rows: np.ndarray, destination: np.ndarray) -> None:
+        m = self.migrants
+        moved = rows[destination != m.location[rows]]
+        m.location[rows] = destination
+        m.years_in_city[moved] = 0
+        m.housing[moved] = np.where(m.location[moved] == HOME, OWN_HOME, VILLAGE_ROOM)
+
+    def _assign_jobs(self) -> None:
+        p, m = self.p, self.migrants
+        in_city = m.location != HOME
+        loc = np.maximum(m.location, 0)
+        chance = self.market.formal_chance[loc]
+        draw = self.rng.random(len(m))
+        danger_cut = chance + (1 - chance) * p["dangerous_job_share"]
+        job = np.where(draw < chance, FORMAL, np.where(draw < danger_cut, DANGEROUS, INFORMAL))
+        job = np.where(m.urban_hukou, FORMAL, job)
+        m.job = np.where(in_city, job, FARMING).astype(np.int8)
+        wage = np.select([m.job == FORMAL, m.job == INFORMAL, m.job == DANGEROUS],
+                         [self.wage[loc], self.informal_wage[loc],
+                          self.informal_wage[loc] * (1 + p["dangerous_wage_premium"])], 0.0)
+        m.earnings = np.where(in_city, wage * m.skill, self.rural_income[m.origin]) * m.health
+
+    def _clear_housing(self) -> None:
+        p, m, v, c = self.p, self.migrants, self.villagers, self.cities
+        floating = m.floating
+        loc = np.maximum(m.location, 0)
+        formal = m.urban_hukou | (m.earnings >= p["formal_housing_threshold"] * self.formal_rent[loc])
+        m.housing = np.where(m.location == HOME, OWN_HOME, np.where(formal, FORMAL_HOUSING, VILLAGE_ROOM)).astype(np.int8)
+        tenants = floating & (m.housing == VILLAGE_ROOM)
+        C = self.n_cities
+        demand = np.bincount(m.location[tenants], weights=m.weight[tenants], minlength=C)
+        supply = np.bincount(v.city, weights=v.rooms + v.extra_rooms, minlength=C)
+        rent_index = (1 + p["rent_growth"]) ** self.time
+        self.village_rent = economy.village_rent(p["village_rent"] * rent_index, demand, supply,
+                                                 p["village_rent_elasticity"], self.formal_rent)
+        self.occupancy = np.where(supply > 0, demand / np.maximum(supply, 1e-12), 0.0)
+        # villagers add (unauthorised) floors when rooms are nearly full, less where caps are enforced
+        build = p["floor_building_rate"] * np.clip((self.occupancy - 0.9) / 0.3, 0.0, 1.0) * (1 - c.enforcement)
+        v.extra_rooms += build[v.city] * p["rooms_per_floor"] * v.weight
+
+    def _settle_incomes(self, shocks: bool = True) -> None:
+        p, m, v, c = self.p, self.migrants, self.villagers, self.cities
+        prices = self._prices()
+        loc = np.maximum(m.location, 0)
+        in_city = m.location != HOME
+        rent = np.where(in_city, np.where(m.housing == FORMAL_HOUSING, self.formal_rent[loc], self.village_rent[loc]), 0.0)
+        # health: recovery, then this year's serious episodes and their medical bills
+        m.health += p["recovery_rate"] * (1.0 - m.health)
+        if shocks:
+            hit = health.health_shocks(m.job, p["dangerous_injury_rate"], p["baseline_illness_rate"], self.rng)
+        else:
+            hit = np.zeros(len(m), bool)
+        reimbursed = health.reimbursement(m.urban_hukou, m.job, m.location, self.equal_services,
+                                          p["urban_reimbursement"], p["rural_reimbursement"])
+        m.medical_cost = hit * p["medical_cost"] * prices * (1 - reimbursed)
+        m.health = np.where(hit, np.maximum(m.health - p["health_loss"], 0.05), m.health)
+        m.savings, unpaid = health.pay_medical_costs(m.medical_cost, m.savings)
+        income = m.earnings - rent - unpaid
+        urban_eligible = m.urban_hukou | (self.equal_services & in_city)
+        level = np.where(in_city, p["urban_dibao"], p["rural_dibao"]) * prices
+        income += health.guarantee_top_up(income, level, urban_eligible | ~in_city, p["dibao_coverage"])
+        m.income = np.maximum(income, 0.0)
+        m.savings += p["savings_rate"] * np.maximum(m.income - p["poverty_line"], 0.0)
+
+        # villagers: rent from occupied rooms plus low wages; urban hukou, so the urban guarantee
+        occupied = np.minimum(self.occupancy, 1.0)[v.city]
+        rent_income = (v.rooms + v.extra_rooms) * occupied * self.village_rent[v.city] / np.maximum(v.weight, 1e-12)
+        v_income = rent_income + p["villager_wage_ratio"] * self.wage[v.city]
+        v_income += health.guarantee_top_up(v_income, p["urban_dibao"] * prices, np.ones(len(v), bool),
+                                            p["dibao_coverage"])
+        v.income = v_income
+        v.savings += p["savings_rate"] * np.maximum(v.income - p["poverty_line"], 0.0)
+
+        # natives (urban hukou, by income decile)
+        native_income = self.wage[:, None] * self.native_multiplier[None, :]
+        native_income += health.guarantee_top_up(native_income, p["urban_dibao"] * prices,
+                                                 np.ones(native_income.shape, bool), p["dibao_coverage"])
+        self.native_income = native_income
+
+        # GDP: wages over labour's share; farm income is farm output
+        C = self.n_cities
+        workers = in_city
+        wages = np.bincount(loc[workers], weights=(m.weight * m.earnings)[workers], minlength=C)
+        wages += c.natives * self.wage + np.bincount(v.city, weights=v.weight * p["villager_wage_ratio"]
+                                                     * self.wage[v.city], minlength=C)
+        c.gdp = wages / p["labour_share"]
+        self.rural_gdp = float((m.weight * m.earnings)[~in_city].sum())
+
+    def _convert_hukou(self) -> None:
+        c, p = self.cities, self.p
+        rate = p["hukou_conversion_rate"] * (1.0 - c.enforcement) + self.extra_conversion
+        government.convert_hukou(self.migrants, rate, self.n_cities, self.rng)
+
+    def _grow_population(self) -> None:
+        p, m, v, c = self.p, self.migrants, self.villagers, self.cities
+        before = self.total_population()
+        m.weight *= np.where(m.urban_hukou, 1 + p["urban_growth"], 1 + p["rural_growth"])
+        v.weight *= 1 + p["urban_growth"]
+        c.natives *= 1 + p["urban_growth"]
+        self.natural_increase += self.total_population() - before
+
+    def _collect(self) -> None:
+        self._latest = out.compute(self)
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------------- queries
+    def city_population(self) -> np.ndarray:
+        """Residents of each city (people): natives, villagers and migrants living there."""
+        m = self.migrants
+        here = m.location >= 0
+        return (self.cities.natives
+                + np.bincount(self.villagers.city, weights=self.villagers.weight, minlength=self.n_cities)
+                + np.bincount(m.location[here], weights=m.weight[here], minlength=self.n_cities))
+
+    def hukou_population(self) -> np.ndarray:
+        """Urban-hukou residents of each city (people): natives, villagers and converted migrants."""
+        m = self.migrants
+        conv = m.urban_hukou & (m.location >= 0)
+        return (self.cities.natives
+                + np.bincount(self.villagers.city, weights=self.villagers.weight, minlength=self.n_cities)
+                + np.bincount(m.location[conv], weights=m.weight[conv], minlength=self.n_cities))
+
+    def total_population(self) -> float:
+        return float(self.cities.natives.sum() + self.villagers.weight.sum() + self.migrants.weight.sum())
+
+    def metrics(self) -> dict[str, float]:
+        """The current outputs (see :data:`sim.outcomes.COLUMNS` for names and units)."""
+        return dict(self._latest)
+
+    def run(self, steps: int | None = None) -> "MigrationModel":
+        """Advance ``steps`` years (default: the scenario's)."""
+        for _ in range(self.p["steps"] if steps is None else steps):
+            self.step()
+        return self
+
+
+def _apportion(n: int, sizes: np.ndarray) -> np.ndarray:
+    """Split n agents between groups in proportion to sizes (largest remainder), at least one
+    agent for every non-empty group when there are enough agents."""
+    sizes = np.asarray(sizes, float)
+    nonempty = sizes > 0
+    if not nonempty.any():
+        return np.zeros(len(sizes), int)
+    base = nonempty.astype(int) if n >= nonempty.sum() else np.zeros(len(sizes), int)
+    rest = n - base.sum()
+    quota = rest * sizes / sizes.sum()
+    counts = base + np.floor(quota).astype(int)
+    left = n - counts.sum()
+    if left > 0:
+        counts[np.argsort(-(quota - np.floor(quota)), kind="stable")[:left]] += 1
+    return counts
