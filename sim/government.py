@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .state import HOME, VILLAGE_ROOM, MigrantArrays, VillagerArrays
+from .state import HOME, MigrantArrays, VillagerArrays
 
 
 def update_compliance(compliance: np.ndarray, active: np.ndarray, speed: float, pressure: float,
@@ -22,11 +22,22 @@ def update_compliance(compliance: np.ndarray, active: np.ndarray, speed: float, 
     return compliance + (1.0 - compliance) * (1.0 - np.exp(-push))
 
 
-def cap_enforcement(population: np.ndarray, cap: np.ndarray, compliance: np.ndarray, intensity: float) -> np.ndarray:
-    """Enforcement effort 0..1: starts at 95% of the cap and is full at the cap, times intensity and compliance."""
+def cap_pressure(population: np.ndarray, cap: np.ndarray, start: float = 0.9) -> np.ndarray:
+    """0 below ``start`` x cap, rising to 1 at the cap (0 where there is no cap)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        pressure = np.where(np.isfinite(cap), np.clip((population / np.maximum(cap, 1.0) - 0.95) / 0.05, 0.0, 1.0), 0.0)
-    return intensity * compliance * pressure
+        ratio = population / np.maximum(cap, 1.0)
+    return np.where(np.isfinite(cap), np.clip((ratio - start) / (1.0 - start), 0.0, 1.0), 0.0)
+
+
+def cap_enforcement(population: np.ndarray, cap: np.ndarray, compliance: np.ndarray, intensity: float) -> np.ndarray:
+    """Enforcement effort 0..1: it starts at 90% of the cap and is full at the cap, times intensity and compliance."""
+    return intensity * compliance * cap_pressure(population, cap)
+
+
+def entry_refusal(population: np.ndarray, cap: np.ndarray, compliance: np.ndarray, intensity: float) -> np.ndarray:
+    """Chance a capped city turns a newcomer away (no residence permit, no room): steep near the cap,
+    checked against the city's size as the year's movers arrive."""
+    return intensity * compliance * cap_pressure(population, cap, start=0.97)
 
 
 def demolish(villagers: VillagerArrays, enforcement: np.ndarray, demolition: float) -> None:
@@ -34,15 +45,24 @@ def demolish(villagers: VillagerArrays, enforcement: np.ndarray, demolition: flo
     villagers.extra_rooms *= 1.0 - demolition * enforcement[villagers.city]
 
 
-def evict(m: MigrantArrays, enforcement: np.ndarray, eviction: float, rng: np.random.Generator) -> None:
-    """Mark village-room tenants of enforcing cities as evicted (they must leave that city)."""
+def evict(m: MigrantArrays, enforcement: np.ndarray, eviction: float, population: np.ndarray, cap: np.ndarray,
+          rng: np.random.Generator) -> None:
+    """Mark migrants without local hukou in enforcing cities as evicted (they must leave that city).
+
+    The share evicted is the enforcement effort times the larger of the routine eviction rate
+    and the share of the floating population needed to bring the city back to its cap.
+    """
     m.evicted[:] = False
-    tenant = (m.housing == VILLAGE_ROOM) & m.floating
-    if not tenant.any():
+    floating = m.floating
+    if not floating.any():
         return
-    idx = np.flatnonzero(tenant)
-    chance = eviction * enforcement[m.location[idx]]
-    m.evicted[idx[rng.random(len(idx)) < chance]] = True
+    idx = np.flatnonzero(floating)
+    city = m.location[idx]
+    floaters = np.bincount(city, weights=m.weight[idx], minlength=len(enforcement))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        excess = np.where(np.isfinite(cap) & (floaters > 0), (population - cap) / np.maximum(floaters, 1e-12), 0.0)
+    share = np.clip(enforcement * np.maximum(eviction, excess), 0.0, 1.0)
+    m.evicted[idx[rng.random(len(idx)) < share[city]]] = True
 
 
 def requisition_land(m: MigrantArrays, rate: float, n_cities: int, active: np.ndarray, rooms_per_villager: float,

@@ -167,6 +167,7 @@ class MigrationModel(mesa.Model):
         s = p["native_income_dispersion"]
         self.native_multiplier = np.exp(s * norm.ppf((np.arange(NATIVE_GROUPS) + 0.5) / NATIVE_GROUPS) - s**2 / 2)
         self.native_multiplier /= self.native_multiplier.mean()
+        self._dirty, self._tally_cache = True, None
         self.initial_population = self.total_population()
 
     def _create_agents(self) -> None:
@@ -211,9 +212,11 @@ class MigrationModel(mesa.Model):
             c.enforcement = government.cap_enforcement(self.city_population(), c.cap, c.compliance,
                                                        p["enforcement_intensity"])
             government.demolish(self.villagers, c.enforcement, p["enforcement_demolition"])
-            government.evict(self.migrants, c.enforcement, p["enforcement_eviction"], self.rng)
+            government.evict(self.migrants, c.enforcement, p["enforcement_eviction"], self.city_population(), c.cap,
+                             self.rng)
         else:
             self.migrants.evicted[:] = False
+        self._dirty = True
         new = government.requisition_land(self.migrants, p["land_requisition_rate"], self.n_cities, c.active,
                                           p["rooms_per_villager"], int(round(self.time)))
         if len(new):
@@ -261,14 +264,14 @@ class MigrationModel(mesa.Model):
         """Recompute what migrants see of each city from where everyone is now."""
         p, c, m = self.p, self.cities, self.migrants
         C = self.n_cities
-        floating = m.floating
-        loc = m.location[floating]
-        seekers = np.bincount(loc, weights=m.weight[floating], minlength=C)
-        tenants = floating & (m.housing == VILLAGE_ROOM)
-        demand = np.bincount(m.location[tenants], weights=m.weight[tenants], minlength=C)
+        living, converted, _ = self._tallies()
+        seekers = living - converted  # the floating population looks for work
+        tenant = (m.housing == VILLAGE_ROOM) & ~m.urban_hukou
+        demand = np.bincount(m.location + 1, weights=m.weight * tenant, minlength=C + 1)[1:]
         supply = np.bincount(self.villagers.city, weights=self.villagers.rooms + self.villagers.extra_rooms,
                              minlength=C)
         size = self.city_population()
+        self.entry_refusal = government.entry_refusal(size, c.cap, c.compliance, p["enforcement_intensity"])
         chance = economy.formal_chance(c.formal_jobs, self.hukou_population(), p["native_employment"], seekers,
                                        p["hukou_job_barrier"])
         informal_share = seekers * (1 - chance) / np.maximum(size, 1.0)
@@ -302,32 +305,35 @@ class MigrationModel(mesa.Model):
         revising = deciders & ~sick & ((rng.random(len(m)) < p["revision_rate"]) | m.evicted)
         movers = np.flatnonzero(revising)
         rng.shuffle(movers)
-        sampler = migration.candidate_sampler(self.city_population(), self.cities.active,
-                                              self.network.distance_km, p["information_distance"])
-        for k, batch in enumerate(np.array_split(movers, p["decision_rounds"])):
+        # what each mover has heard of is fixed for the year; the markets they see are not
+        candidates = self.candidates(movers)
+        for k, batch in enumerate(np.array_split(np.arange(len(movers)), p["decision_rounds"])):
             if len(batch) == 0:
                 continue
             if k > 0:
                 self._refresh_market()
-            candidates = self.candidates(batch, sampler)
-            u = migration.utilities(self.market, m.skill[batch], m.health[batch], m.origin[batch],
-                                    m.location[batch], candidates)
-            # the evicted may not stay in (or return to) the city that evicted them
-            u[m.evicted[batch][:, None] & (candidates == m.location[batch][:, None]) & (candidates != HOME)] = -np.inf
+            rows, cand = movers[batch], candidates[batch]
+            u = migration.utilities(self.market, m.skill[rows], m.health[rows], m.origin[rows], m.location[rows], cand)
+            # the evicted may not stay in (or return to) the city that evicted them, and an
+            # enforcing city turns newcomers away (no permit, no room) with its enforcement effort
+            here = cand == m.location[rows][:, None]
+            refused = ~here & (cand != HOME) & (rng.random(cand.shape) < self.entry_refusal[np.maximum(cand, 0)])
+            u[(m.evicted[rows][:, None] & here & (cand != HOME)) | refused] = -np.inf
             choice = migration.choose(u, p["choice_noise"], rng)
-            self._move(batch, candidates[np.arange(len(batch)), choice])
+            self._move(rows, cand[np.arange(len(rows)), choice])
 
-    def candidates(self, rows: np.ndarray, sampler: np.ndarray | None = None) -> np.ndarray:
-        """Places agents ``rows`` consider: home, where they are, and cities they have heard of."""
+    def candidates(self, rows: np.ndarray) -> np.ndarray:
+        """Places agents ``rows`` consider: home, where they are, and cities they have heard of
+        (by size and distance from their origin: chain migration)."""
         m = self.migrants
-        if sampler is None:
-            sampler = migration.candidate_sampler(self.city_population(), self.cities.active,
-                                                  self.network.distance_km, self.p["information_distance"])
+        sampler = migration.candidate_sampler(self.city_population(), self.cities.active,
+                                              self.network.distance_km, self.p["information_distance"])
         heard = migration.sample_candidates(sampler, m.origin[rows], self.p["candidates"], self.rng)
         return np.column_stack([np.full(len(rows), HOME, np.int32), m.location[rows], heard])
 
     def _move(self, rows: np.ndarray, destination: np.ndarray) -> None:
         m = self.migrants
+        self._dirty = True
         moved = rows[destination != m.location[rows]]
         m.location[rows] = destination
         m.years_in_city[moved] = 0
@@ -418,9 +424,11 @@ class MigrationModel(mesa.Model):
         c, p = self.cities, self.p
         rate = p["hukou_conversion_rate"] * (1.0 - c.enforcement) + self.extra_conversion
         government.convert_hukou(self.migrants, rate, self.n_cities, self.rng)
+        self._dirty = True
 
     def _grow_population(self) -> None:
         p, m, v, c = self.p, self.migrants, self.villagers, self.cities
+        self._dirty = True
         before = self.total_population()
         m.weight *= np.where(m.urban_hukou, 1 + p["urban_growth"], 1 + p["rural_growth"])
         v.weight *= 1 + p["urban_growth"]
@@ -432,21 +440,29 @@ class MigrationModel(mesa.Model):
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------------- queries
+    def _tallies(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per city: migrants living there, converted ones among them, villagers (people).
+
+        Cached until agents move, convert, grow or are created (``_dirty``)."""
+        if self._dirty or self._tally_cache is None:
+            m, C = self.migrants, self.n_cities
+            slot = m.location + 1  # slot 0 is "at home"
+            living = np.bincount(slot, weights=m.weight, minlength=C + 1)[1:]
+            converted = np.bincount(slot, weights=m.weight * m.urban_hukou, minlength=C + 1)[1:]
+            villagers = np.bincount(self.villagers.city, weights=self.villagers.weight, minlength=C)
+            self._tally_cache = (living, converted, villagers)
+            self._dirty = False
+        return self._tally_cache
+
     def city_population(self) -> np.ndarray:
         """Residents of each city (people): natives, villagers and migrants living there."""
-        m = self.migrants
-        here = m.location >= 0
-        return (self.cities.natives
-                + np.bincount(self.villagers.city, weights=self.villagers.weight, minlength=self.n_cities)
-                + np.bincount(m.location[here], weights=m.weight[here], minlength=self.n_cities))
+        living, _, villagers = self._tallies()
+        return self.cities.natives + villagers + living
 
     def hukou_population(self) -> np.ndarray:
         """Urban-hukou residents of each city (people): natives, villagers and converted migrants."""
-        m = self.migrants
-        conv = m.urban_hukou & (m.location >= 0)
-        return (self.cities.natives
-                + np.bincount(self.villagers.city, weights=self.villagers.weight, minlength=self.n_cities)
-                + np.bincount(m.location[conv], weights=m.weight[conv], minlength=self.n_cities))
+        _, converted, villagers = self._tallies()
+        return self.cities.natives + villagers + converted
 
     def total_population(self) -> float:
         return float(self.cities.natives.sum() + self.villagers.weight.sum() + self.migrants.weight.sum())

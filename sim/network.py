@@ -264,6 +264,7 @@ def _shortest_paths(graph: nx.Graph, n: int) -> np.ndarray:
     # Graph edges are unique, so no entries get summed; explicit zeros count as edges.
     m = csr_matrix((np.asarray(data, float), (rows, cols)), shape=(n, n))
     dist = shortest_path(m, method="D", directed=False)
+    dist = np.minimum(dist, dist.T)  # summation order can differ by an ulp between i->j and j->i
     if not np.all(np.isfinite(dist)):  # pragma: no cover - _assemble always connects the graph
         raise RuntimeError("city network is not connected")
     return dist
@@ -475,24 +476,26 @@ def _dedupe_china(n_cities: int) -> tuple[list[int], dict[int, list[int]]]:
 
 
 def _unique_names(places: list[dict[str, Any]], kept: list[int]) -> list[str]:
-    """Names of the kept places; a repeated name gets its province (and GeoNames id if still repeated).
+    """Names of the kept places, made unique.
 
-    The largest place of a name keeps the plain name (Suzhou is the one in Jiangsu,
-    the one in Anhui becomes "Suzhou (Anhui)").
+    The largest place of a name keeps the plain name; a smaller namesake gets its
+    province ("Suzhou" is the one in Jiangsu, the one in Anhui is "Suzhou (Anhui)"),
+    or its GeoNames id if a namesake in the same province came first
+    ("Changzhi (GeoNames 1815463)").
     """
-    names = [str(places[i]["name"]) for i in kept]
-    seen: dict[str, int] = {}
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
+    provinces: dict[str, set[str]] = {}
     taken: set[str] = set()
     out = []
-    for pos, i in enumerate(kept):
-        name = names[pos]
-        if seen[name] > 1 and name in taken:
-            code = str(places[i].get("admin1code", ""))
-            name = f"{name} ({_PROVINCES.get(code, 'admin1 ' + code)})"
-            if name in taken:
-                name = f"{name[:-1]}, GeoNames {places[i]['geonameid']})"
+    for i in kept:
+        base = str(places[i]["name"])
+        code = str(places[i].get("admin1code", ""))
+        province = _PROVINCES.get(code, f"admin1 {code}")
+        name = base
+        if name in taken:
+            name = f"{base} ({province})"
+            if province in provinces[base] or name in taken:
+                name = f"{base} (GeoNames {places[i]['geonameid']})"
+        provinces.setdefault(base, set()).add(province)
         taken.add(name)
         out.append(name)
     return out
@@ -550,7 +553,7 @@ def china_network(n_cities: int = 250, neighbours: int = 4) -> CityNetwork:
 
 
 _COORDS = (("x", "y"), ("lon", "lat"))
-_COORD_HELP = "every city needs x and y (km) or lon and lat (degrees)"
+_COORD_HELP = "every city must have x and y (km) or lon and lat (degrees)"
 
 
 def _parse_number(value: Any) -> float | None:
@@ -589,7 +592,7 @@ def _validate_nodes(src: str, nodes: list[_Node], declared: set[str]) -> dict[st
     A declared coordinate pair must be complete on every node.
     """
     if not nodes:
-        raise InputError(src, "cities", "the file has no cities; at least 1 city is needed")
+        raise InputError(src, "cities", "the file has no cities; must have at least 1 city")
     first: dict[str, str] = {}
     for node in nodes:
         if node.name in first:
@@ -602,7 +605,7 @@ def _validate_nodes(src: str, nodes: list[_Node], declared: set[str]) -> dict[st
         raw = node.attrs.get("population")
         field = f"node {node.name!r} population"
         if _missing(raw):
-            raise InputError(src, field, "missing; every city needs a population, a number > 0 (people)")
+            raise InputError(src, field, "missing; every city must have a population, a number > 0 (people)")
         v = _parse_number(raw)
         if v is None:
             raise InputError(src, field, f"{raw!r} is not a number; must be a number > 0 (people)")
@@ -624,7 +627,7 @@ def _validate_nodes(src: str, nodes: list[_Node], declared: set[str]) -> dict[st
                 field = f"node {node.name!r} {key}"
                 if _missing(raw):
                     raise InputError(src, field, f"missing; the file gives {pair[0]}/{pair[1]}, so every city "
-                                                 f"needs {key}, a number ({unit})")
+                                                 f"must have {key}, a number ({unit})")
                 v = _parse_number(raw)
                 if v is None:
                     raise InputError(src, field, f"{raw!r} is not a number; must be a finite number ({unit})")
@@ -675,7 +678,7 @@ def _read_text(src: str, path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(src, "encoding", f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                                          "save the file as UTF-8") from None
+                                          "must be UTF-8 encoded text") from None
     except OSError as exc:
         raise InputError(src, "path", f"cannot be read ({exc.strerror or exc}); must be a readable file") from None
 
@@ -770,7 +773,7 @@ def _read_csv(src: str, path: Path) -> tuple[list[_Node], set[str], list[_Edge],
     nodes = []
     for line, row in rows:
         if not row["name"]:
-            raise InputError(src, f"line {line} name", "missing; every city needs a non-empty name")
+            raise InputError(src, f"line {line} name", "missing; every city must have a non-empty name")
         nodes.append(_Node(row["name"], f"line {line}", row))
 
     edges: list[_Edge] = []
@@ -867,6 +870,6 @@ def build_network(
         return china_network(n_cities=n_cities, neighbours=neighbours)
     if kind == "file":
         if not isinstance(path, (str, Path)) or not str(path).strip():
-            raise InputError("network", "path", "missing; kind 'file' needs the path of a .graphml or .csv file")
+            raise InputError("network", "path", "missing; kind 'file' must come with the path of a .graphml or .csv file")
         return load_network(path, neighbours=neighbours)
     raise InputError("network", "kind", f"{kind!r} is not allowed; must be one of {', '.join(map(repr, KINDS))}")

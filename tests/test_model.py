@@ -1,0 +1,175 @@
+"""The model as a whole: conservation, determinism, stocks, policies, Mesa integration."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pytest
+
+import sim
+from sim.agents import LocalGovernment, Migrant, UrbanVillager
+from sim.state import HOME
+
+from conftest import SMALL, small
+
+
+def run_model(scenario, seed=1, steps=12):
+    model = sim.MigrationModel.from_scenario(scenario, rng=seed)
+    model.run(steps)
+    return model
+
+
+def test_people_are_conserved_except_by_natural_increase(small_cap):
+    model = sim.MigrationModel.from_scenario(small_cap, rng=3)
+    start = model.total_population()
+    assert start == pytest.approx(small_cap.values["total_population"], rel=1e-9)
+    for _ in range(15):
+        model.step()
+        # moves, requisitions, conversions and evictions only relabel people
+        assert model.total_population() == pytest.approx(start + model.natural_increase, rel=1e-9)
+    assert model.natural_increase > 0
+    df = model.datacollector.get_model_vars_dataframe()
+    assert df["population"].iloc[-1] == pytest.approx(model.total_population(), rel=1e-9)
+
+
+def test_stocks_are_non_negative_and_shares_bounded(small_cap):
+    model = run_model(small_cap, steps=20)
+    m, v, c = model.migrants, model.villagers, model.cities
+    for arr in (m.weight, m.income, m.savings, m.health, m.earnings, v.weight, v.rooms, v.extra_rooms,
+                v.income, c.natives, c.formal_jobs, c.service_budget, c.gdp):
+        assert (arr >= 0).all()
+    assert ((m.health > 0) & (m.health <= 1)).all()
+    df = model.datacollector.get_model_vars_dataframe()
+    for col in ("urbanization_rate", "hukou_urbanization_rate", "poverty_headcount", "poverty_gap",
+                "poverty_severity", "gini_income", "top_city_share", "mean_compliance"):
+        assert df[col].between(0, 1).all(), col
+    assert (df["hukou_urbanization_rate"] <= df["urbanization_rate"] + 1e-12).all()
+    assert (df["poverty_severity"] <= df["poverty_gap"] + 1e-12).all()
+
+
+def test_same_seed_same_numbers_different_seed_differs():
+    sc = small("teaching")
+    a = run_model(sc, seed=11).datacollector.get_model_vars_dataframe()
+    b = run_model(sc, seed=11).datacollector.get_model_vars_dataframe()
+    c = run_model(sc, seed=12).datacollector.get_model_vars_dataframe()
+    assert a.equals(b)
+    assert not a.equals(c)
+
+
+def test_outputs_have_every_documented_column():
+    model = run_model(small("teaching"), steps=2)
+    df = model.datacollector.get_model_vars_dataframe()
+    required = ("step year urbanization_rate hukou_urbanization_rate migrant_population poverty_headcount "
+                "poverty_gap poverty_severity migrant_poverty_headcount villager_poverty_headcount "
+                "rural_poverty_headcount new_urban_poor gini_income urban_rural_income_ratio zipf_exponent hhi "
+                "primacy top_city_share gdp gdp_per_capita").split()
+    assert list(df.columns) == list(sim.COLUMNS)
+    assert set(required) <= set(df.columns)
+    assert list(df["step"]) == [0, 1, 2]
+    assert list(df["year"]) == [1982, 1983, 1984]
+    assert model.metrics()["step"] == 2
+
+
+def test_agents_are_registered_views_on_the_arrays():
+    model = run_model(small("teaching"), steps=3)
+    migrants = model.agents_by_type[Migrant]
+    assert len(migrants) == len(model.migrants)
+    assert len(model.agents_by_type[LocalGovernment]) == model.n_cities
+    assert len(model.agents_by_type[UrbanVillager]) == len(model.villagers)
+    agent = next(iter(migrants))
+    assert agent.weight == model.migrants.weight[agent.index]
+    assert agent.location == model.migrants.location[agent.index]
+    # weights are people: the agents' weights sum to the rural-hukou population
+    assert sum(a.weight for a in migrants) == pytest.approx(model.migrants.weight.sum())
+
+
+def test_migration_urbanizes_and_surplus_labour_raises_rural_income():
+    model = run_model(small("neutral"), steps=10)
+    df = model.datacollector.get_model_vars_dataframe()
+    assert df["urbanization_rate"].iloc[-1] > df["urbanization_rate"].iloc[0] + 0.05
+    assert df["migrant_population"].iloc[-1] > df["migrant_population"].iloc[0]
+
+
+def test_cap_holds_capped_cities_and_enforces():
+    sc = small("cap", **{"policy.cap.start_year": 1986, "policy.enforcement.intensity": 1.0})
+    model = sim.MigrationModel.from_scenario(sc, rng=5)
+    model.run(5)  # the decree comes in 1986
+    capped = np.isfinite(model.cities.cap)
+    assert capped.sum() == sc.values["cap_top_n"]
+    cap = model.cities.cap[capped]
+    model.run(15)
+    sizes = model.city_population()[capped]
+    # held near the cap (natural growth of hukou holders is beyond its reach)
+    assert (sizes <= cap * 1.06).all()
+    assert model.cities.enforcement[capped].max() > 0
+    assert model.metrics()["mean_compliance"] > sc.values["compliance_initial"]
+    neutral = run_model(small("neutral"), seed=5, steps=20)
+    assert neutral.city_population()[capped].sum() > sizes.sum()
+
+
+def test_requisition_creates_villagers_and_decentralization_moves_jobs():
+    sc = small("decentralize", **{"policy.decentralization.start_year": 1983, "policy.decentralization.rate": 0.1})
+    model = sim.MigrationModel.from_scenario(sc, rng=2)
+    villagers_before = len(model.villagers)
+    size = model.city_population()
+    top = np.argsort(-size)[:4]
+    jobs_top = model.cities.formal_jobs[top].sum()
+    model.run(6)
+    assert len(model.villagers) > villagers_before
+    growth = (1 + sc.values["formal_job_growth"]) ** 6
+    assert model.cities.formal_jobs[top].sum() < jobs_top * growth * 0.9
+
+
+def test_hukou_reform_gives_equal_access_and_converts():
+    sc = small("hukou_reform", **{"policy.reform.start_year": 1984})
+    model = run_model(sc, steps=8)
+    assert model.equal_services
+    assert np.allclose(model.cities.migrant_access, 1.0)
+    base = run_model(small("neutral"), steps=8)
+    assert model.metrics()["hukou_urbanization_rate"] > base.metrics()["hukou_urbanization_rate"]
+
+
+def test_new_city_is_founded_beside_the_capital():
+    sc = small("new_city", **{"policy.new_city.founded_year": 1985, "policy.cap.start_year": 1985,
+                              "policy.new_city.beside": ""})
+    model = sim.MigrationModel.from_scenario(sc, rng=4)
+    new = model.new_city
+    assert not model.cities.active[new] and model.city_population()[new] == 0
+    model.run(8)
+    assert model.cities.active[new]
+    assert model.city_population()[new] > 0
+    assert model.network.distance_km[new, model.capital] == pytest.approx(sc.values["new_city_distance_km"], rel=0.05)
+
+
+@pytest.mark.parametrize("name", sorted(sim.bundled_scenarios()))
+def test_every_bundled_scenario_runs(name):
+    overrides = dict(SMALL) if name not in ("harris_todaro", "teaching") else {}
+    if name == "china":
+        overrides.pop("network.n_cities")
+    sc = sim.load_scenario(name, overrides)
+    model = run_model(sc, steps=3)
+    metrics = model.metrics()
+    assert metrics["year"] == sc.start_year + 3
+    assert np.isfinite([metrics[k] for k in ("urbanization_rate", "poverty_headcount", "gdp")]).all()
+
+
+def test_keyword_construction_and_batch_run():
+    model = sim.MigrationModel(n_agents=500, network_n_cities=8, rng=1)
+    assert model.p["n_agents"] == 500 and model.n_cities == 8
+    results = mesa.batch_run(sim.MigrationModel,
+                             parameters={"n_agents": 400, "network_n_cities": 6, "cap_enabled": [False, True],
+                                         "cap_start_year": 1983},
+                             rng=[1, 2], max_steps=3, number_processes=1, data_collection_period=-1,
+                             display_progress=False)
+    assert len(results) == 4
+    assert {r["cap_enabled"] for r in results} == {False, True}
+    assert all(r["year"] == 1985 for r in results)
+    same = [r for r in results if not r["cap_enabled"]]
+    assert same[0]["urbanization_rate"] != same[1]["urbanization_rate"]  # rng differs per replication
+
+
+def test_unknown_or_bad_keyword_is_an_input_error():
+    with pytest.raises(sim.InputError, match="n_agentz"):
+        sim.MigrationModel(n_agentz=5, rng=1)
+    with pytest.raises(sim.InputError, match="choice_noise"):
+        sim.MigrationModel(choice_noise=-1.0, rng=1)
