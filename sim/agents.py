@@ -77,8 +77,8 @@ class Migrant(_RowAgent):
                 rent = mk.formal_rent[place]
             else:
                 rent = mk.village_rent[place]
-            value = (earnings - rent - mk.living_cost[place]
-                     + mk.service_weight * mk.migrant_access[place] * mk.services[place])
+            services = mk.service_weight * mk.migrant_access[place] * mk.services[place]
+            value = earnings - rent + (services - mk.living_cost[place])
         if place != location:
             here = origin if location == HOME else location
             there = origin if place == HOME else place

@@ -34,12 +34,6 @@ def cap_enforcement(population: np.ndarray, cap: np.ndarray, compliance: np.ndar
     return intensity * compliance * cap_pressure(population, cap)
 
 
-def entry_refusal(population: np.ndarray, cap: np.ndarray, compliance: np.ndarray, intensity: float) -> np.ndarray:
-    """Chance a capped city turns a newcomer away (no residence permit, no room): steep near the cap,
-    checked against the city's size as the year's movers arrive."""
-    return intensity * compliance * cap_pressure(population, cap, start=0.97)
-
-
 def demolish(villagers: VillagerArrays, enforcement: np.ndarray, demolition: float) -> None:
     """Tear down a share of unauthorised floors where caps are enforced."""
     villagers.extra_rooms *= 1.0 - demolition * enforcement[villagers.city]
@@ -82,26 +76,18 @@ def requisition_land(m: MigrantArrays, rate: float, n_cities: int, active: np.nd
 
 
 def convert_hukou(m: MigrantArrays, rate: np.ndarray, n_cities: int, rng: np.random.Generator) -> np.ndarray:
-    """Admit migrants to local hukou by points (skill x years in city), up to rate x each city's
-    floating population.  Returns people converted per city."""
+    """Admit migrants to local hukou by points: each city admits about rate x its floating
+    population a year, each migrant with a chance proportional to its points (skill x years in
+    the city x health), so the best-scored are the likeliest.  Returns people converted per city."""
     idx = np.flatnonzero(m.floating)
     if len(idx) == 0:
         return np.zeros(n_cities)
     city = m.location[idx]
-    quota = rate * np.bincount(city, weights=m.weight[idx], minlength=n_cities)
-    score = m.skill[idx] * (1.0 + m.years_in_city[idx]) * m.health[idx]
-    order = np.lexsort((-score, city))  # by city, best score first
-    city_sorted = city[order]
-    w = m.weight[idx][order]
-    cum = np.cumsum(w)
-    start = np.concatenate([[0.0], cum[:-1]])
-    # cumulative weight within the city: subtract the total before the city's first row
-    first = np.searchsorted(city_sorted, city_sorted, side="left")
-    within = cum - start[first]
-    before = within - w
-    room = quota[city_sorted]
-    # the marginal agent is admitted with the probability of the quota it fills (unbiased rounding)
-    marginal = (before < room) & (within > room) & (rng.random(len(w)) < (room - before) / w)
-    admitted = order[(within <= room) | marginal]
+    w = m.weight[idx]
+    points = m.skill[idx] * (1.0 + m.years_in_city[idx]) * m.health[idx]
+    mean_points = np.bincount(city, weights=w * points, minlength=n_cities) / np.maximum(
+        np.bincount(city, weights=w, minlength=n_cities), 1e-300)
+    chance = np.minimum(rate[city] * points / np.maximum(mean_points[city], 1e-300), 1.0)
+    admitted = rng.random(len(idx)) < chance
     m.urban_hukou[idx[admitted]] = True
-    return np.bincount(city[admitted], weights=m.weight[idx][admitted], minlength=n_cities)
+    return np.bincount(city[admitted], weights=w[admitted], minlength=n_cities)

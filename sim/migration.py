@@ -59,21 +59,23 @@ def place_values(market: Market, skill, health, origin, location, candidates) ->
     """Net value (yuan/year) of each candidate place for each agent; candidates (n, K), HOME = rural home."""
     at_home = candidates == HOME
     city = np.where(at_home, 0, candidates)
-    ability = (skill * health)[:, None]
-    p = market.formal_chance[city]
-    earnings = ability * (p * market.formal_wage[city] + (1.0 - p) * market.informal_earnings[city])
+    # per-city parts first (C values), so each agent-place pair needs few gathers
+    p = market.formal_chance
+    per_ability = p * market.formal_wage + (1.0 - p) * market.informal_earnings
+    amenity = market.service_weight * market.migrant_access * market.services - market.living_cost
+    earnings = (skill * health)[:, None] * per_ability[city]
     formal_rent = market.formal_rent[city]
     rent = np.where(earnings >= market.housing_threshold * formal_rent, formal_rent, market.village_rent[city])
-    city_value = (earnings - rent - market.living_cost[city]
-                  + market.service_weight * market.migrant_access[city] * market.services[city])
+    city_value = earnings - rent + amenity[city]
     home_value = health * market.rural_income[origin] + market.service_weight * market.rural_services
     value = np.where(at_home, home_value[:, None], city_value)
     # one-off moving cost, spread over the horizon
+    n_cities = market.distance_km.shape[0]
     here = np.where(location == HOME, origin, location)[:, None]
     there = np.where(at_home, origin[:, None], candidates)
-    moving = candidates != location[:, None]
-    cost = (market.fixed_cost + market.distance_cost * market.distance_km[here, there]) / market.cost_horizon
-    return value - moving * cost
+    km = market.distance_km.ravel().take(here * n_cities + there)
+    cost = (market.fixed_cost + market.distance_cost * km) * (1.0 / market.cost_horizon)
+    return value - np.where(candidates != location[:, None], cost, 0.0)
 
 
 def utilities(market: Market, skill, health, origin, location, candidates) -> np.ndarray:
@@ -87,11 +89,14 @@ def utilities(market: Market, skill, health, origin, location, candidates) -> np
 
 def duplicates(candidates: np.ndarray) -> np.ndarray:
     """True where a candidate repeats one to its left in the same row."""
-    k = candidates.shape[1]
-    dup = np.zeros(candidates.shape, bool)
-    for j in range(1, k):  # k is small (a handful of candidates)
-        dup[:, j] = (candidates[:, :j] == candidates[:, j:j + 1]).any(axis=1)
-    return dup
+    cols = np.ascontiguousarray(candidates.T)  # column-wise 1-D comparisons are far faster than 2-D ones
+    dup = np.zeros(cols.shape, bool)
+    same = np.empty(cols.shape[1], bool)
+    for j in range(1, len(cols)):  # k is small (a handful of candidates)
+        for i in range(j):
+            np.equal(cols[i], cols[j], out=same)
+            dup[j] |= same
+    return dup.T
 
 
 def choice_probabilities(u: np.ndarray, noise: float) -> np.ndarray:
@@ -105,31 +110,58 @@ def choice_probabilities(u: np.ndarray, noise: float) -> np.ndarray:
 
 
 def choose(u: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
-    """Column index chosen in each row: the Gumbel-max trick draws from the logit probabilities."""
+    """Column index chosen in each row, drawn from the logit probabilities with one uniform per row."""
+    n, k = u.shape
     if noise > 0:
-        u = u + noise * rng.gumbel(size=u.shape)
-    else:  # break exact ties at random
-        u = u + 1e-12 * rng.random(u.shape)
-    return np.argmax(u, axis=1)
+        weight = np.exp((u - u.max(axis=1, keepdims=True)) / noise)
+    else:  # the best place; exact ties split evenly
+        weight = (u == u.max(axis=1, keepdims=True)).astype(float)
+    cum = np.cumsum(weight, axis=1)
+    draw = rng.random(n) * cum[:, -1]
+    return np.minimum((cum <= draw[:, None]).sum(axis=1), k - 1)
+
+
+LOOKUP_BUCKETS = 512  # buckets of the per-origin lookup table that starts each inverse-CDF search
+
+
+@dataclass
+class CandidateSampler:
+    """Per-origin distributions of the cities a migrant has heard of, ready for fast sampling.
+
+    ``cdf[h]`` is the cumulative distribution from hinterland h; ``start[h, b]`` is the first
+    city whose cumulative weight exceeds b / LOOKUP_BUCKETS, where each search begins (numpy's
+    searchsorted with random needles is several times slower than this bucketed walk).
+    """
+
+    cdf: np.ndarray  # (C, C)
+    start: np.ndarray  # (C, LOOKUP_BUCKETS) int
 
 
 def candidate_sampler(population: np.ndarray, open_: np.ndarray, distance_km: np.ndarray,
-                      information_distance: float) -> np.ndarray:
-    """Per-origin cumulative sampling weights (C, C), offset by row so one searchsorted serves all rows.
-
-    A migrant from hinterland h hears of city j in proportion to j's size times
-    2^(-km / information_distance).
-    """
+                      information_distance: float) -> CandidateSampler:
+    """A migrant from hinterland h hears of city j in proportion to j's size times 2^(-km / information_distance)."""
     w = np.where(open_, np.maximum(population, 0.0), 0.0)[None, :] * np.exp2(-distance_km / information_distance)
     total = w.sum(axis=1, keepdims=True)
     cdf = np.cumsum(w, axis=1) / np.where(total > 0, total, 1.0)
     cdf[:, -1] = 1.0
-    return cdf + np.arange(len(cdf))[:, None]
+    n = len(cdf)
+    # one sorted search over all rows at once: row h's values are offset by h
+    offset = np.arange(n)[:, None]
+    needles = (offset + np.arange(LOOKUP_BUCKETS)[None, :] / LOOKUP_BUCKETS).ravel()
+    start = np.searchsorted((cdf + offset).ravel(), needles, side="right").reshape(n, LOOKUP_BUCKETS) - offset * n
+    return CandidateSampler(cdf, np.minimum(start, n - 1))
 
 
-def sample_candidates(sampler: np.ndarray, origin: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k sampled cities per agent (n, k) from the offset CDFs of :func:`candidate_sampler`."""
-    n_cities = sampler.shape[1]
-    u = origin[:, None] + rng.random((len(origin), k))
-    flat = np.searchsorted(sampler.ravel(), u.ravel(), side="right").reshape(u.shape)
-    return np.minimum(flat - origin[:, None] * n_cities, n_cities - 1).astype(np.int32)
+def sample_candidates(sampler: CandidateSampler, origin: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k sampled cities per agent (n, k): the first city whose cumulative weight exceeds a uniform draw."""
+    n_cities = sampler.cdf.shape[1]
+    draw = rng.random((len(origin), k))
+    row = origin[:, None].astype(np.int64)
+    city = sampler.start[row, (draw * LOOKUP_BUCKETS).astype(np.int64)]
+    flat_cdf = sampler.cdf.ravel()
+    base = row * n_cities
+    behind = flat_cdf[base + city] <= draw
+    while behind.any():  # walk right past the few cities that share the bucket
+        city = np.where(behind, np.minimum(city + 1, n_cities - 1), city)
+        behind &= (flat_cdf[base + city] <= draw) & (city < n_cities - 1)
+    return city.astype(np.int32)

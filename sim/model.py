@@ -271,7 +271,6 @@ class MigrationModel(mesa.Model):
         supply = np.bincount(self.villagers.city, weights=self.villagers.rooms + self.villagers.extra_rooms,
                              minlength=C)
         size = self.city_population()
-        self.entry_refusal = government.entry_refusal(size, c.cap, c.compliance, p["enforcement_intensity"])
         chance = economy.formal_chance(c.formal_jobs, self.hukou_population(), p["native_employment"], seekers,
                                        p["hukou_job_barrier"])
         informal_share = seekers * (1 - chance) / np.maximum(size, 1.0)
@@ -314,13 +313,27 @@ class MigrationModel(mesa.Model):
                 self._refresh_market()
             rows, cand = movers[batch], candidates[batch]
             u = migration.utilities(self.market, m.skill[rows], m.health[rows], m.origin[rows], m.location[rows], cand)
-            # the evicted may not stay in (or return to) the city that evicted them, and an
-            # enforcing city turns newcomers away (no permit, no room) with its enforcement effort
-            here = cand == m.location[rows][:, None]
-            refused = ~here & (cand != HOME) & (rng.random(cand.shape) < self.entry_refusal[np.maximum(cand, 0)])
-            u[(m.evicted[rows][:, None] & here & (cand != HOME)) | refused] = -np.inf
-            choice = migration.choose(u, p["choice_noise"], rng)
-            self._move(rows, cand[np.arange(len(rows)), choice])
+            # the evicted may not stay in (or return to) the city that evicted them
+            u[m.evicted[rows][:, None] & (cand == m.location[rows][:, None]) & (cand != HOME)] = -np.inf
+            destination = cand[np.arange(len(rows)), migration.choose(u, p["choice_noise"], rng)]
+            if self.cap_policy is not None and self.cap_policy.active(self):
+                destination = self._ration_entry(rows, destination)
+            self._move(rows, destination)
+
+    def _ration_entry(self, rows: np.ndarray, destination: np.ndarray) -> np.ndarray:
+        """Capped cities issue residence permits only up to the room left under the cap; the
+        newcomers refused stay where they are (the evicted go home)."""
+        m, c, C = self.migrants, self.cities, self.n_cities
+        here = m.location[rows]
+        new = (destination != here) & (destination != HOME)
+        inflow = np.bincount(destination[new], weights=m.weight[rows][new], minlength=C)
+        room = np.maximum(c.cap - self.city_population(), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            excess = np.where(np.isfinite(c.cap) & (inflow > 0), 1.0 - room / np.maximum(inflow, 1e-300), 0.0)
+        refuse_share = self.p["enforcement_intensity"] * c.compliance * np.clip(excess, 0.0, 1.0)
+        refused = new & (self.rng.random(len(rows)) < refuse_share[np.maximum(destination, 0)])
+        fallback = np.where(m.evicted[rows], HOME, here)
+        return np.where(refused, fallback, destination)
 
     def candidates(self, rows: np.ndarray) -> np.ndarray:
         """Places agents ``rows`` consider: home, where they are, and cities they have heard of
@@ -333,8 +346,15 @@ class MigrationModel(mesa.Model):
 
     def _move(self, rows: np.ndarray, destination: np.ndarray) -> None:
         m = self.migrants
-        self._dirty = True
         moved = rows[destination != m.location[rows]]
+        if not self._dirty and len(moved):  # keep the tallies current without a full recount
+            living = self._tally_cache[0]
+            C = self.n_cities
+            living -= np.bincount(m.location[moved] + 1, weights=m.weight[moved], minlength=C + 1)[1:]
+            living += np.bincount(destination[destination != m.location[rows]] + 1,
+                                  weights=m.weight[moved], minlength=C + 1)[1:]
+            if m.urban_hukou[moved].any():  # movers are floating; a converted one would change hukou tallies
+                self._dirty = True
         m.location[rows] = destination
         m.years_in_city[moved] = 0
         m.housing[moved] = np.where(m.location[moved] == HOME, OWN_HOME, VILLAGE_ROOM)

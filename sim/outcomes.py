@@ -48,68 +48,72 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
-def _share(mask_weights: np.ndarray, total: float) -> float:
-    return float(mask_weights.sum() / total) if total > 0 else 0.0
+# population groups, for FGT's decomposition by group
+RURAL, FLOATING, CONVERTED, VILLAGERS, NATIVES = range(5)
 
 
 def compute(model: "MigrationModel") -> dict[str, float]:
     """All outputs for the model's current state (people, yuan/year, shares)."""
     p, m, v, c = model.p, model.migrants, model.villagers, model.cities
     line = p["poverty_line"]
-    natives_w = (c.natives[:, None] / model.native_multiplier.size) * np.ones_like(model.native_income)
-    incomes = np.concatenate([m.income, v.income, model.native_income.ravel()])
-    weights = np.concatenate([m.weight, v.weight, natives_w.ravel()])
-    total = float(weights.sum())
+    n_groups = model.native_multiplier.size
     at_home = m.location == HOME
-    floating = m.floating
-    converted = m.urban_hukou & ~at_home
-    poor = m.income < line
-    sizes = model.city_population()[c.active]
-    urban = total - float(m.weight[at_home].sum())
-    hukou = float(c.natives.sum() + v.weight.sum() + m.weight[converted].sum())
+    migrant_group = np.where(at_home, RURAL, np.where(m.urban_hukou, CONVERTED, FLOATING))
+    incomes = np.concatenate([m.income, v.income, model.native_income.ravel()])
+    weights = np.concatenate([m.weight, v.weight, np.repeat(c.natives / n_groups, n_groups)])
+    group = np.concatenate([migrant_group, np.full(len(v), VILLAGERS), np.full(c.natives.size * n_groups, NATIVES)])
+    poor = incomes < line
+    # FGT is additively decomposable: each group's P0 is its poor people over its people
+    people = np.bincount(group, weights=weights, minlength=5)
+    poor_people = np.bincount(group, weights=weights * poor, minlength=5)
+    income_sum = np.bincount(group, weights=weights * incomes, minlength=5)
 
-    def p0(inc, w):
-        return metrics.fgt(inc, line, 0, w)
+    def headcount(*groups: int) -> float:
+        total = people[list(groups)].sum()
+        return float(poor_people[list(groups)].sum() / total) if total > 0 else 0.0
 
-    urban_inc = np.concatenate([m.income[~at_home], v.income, model.native_income.ravel()])
-    urban_w = np.concatenate([m.weight[~at_home], v.weight, natives_w.ravel()])
-    mean_urban = np.average(urban_inc, weights=urban_w) if urban_w.sum() > 0 else np.nan
-    mean_rural = np.average(m.income[at_home], weights=m.weight[at_home]) if m.weight[at_home].sum() > 0 else np.nan
-    urban_hukou_inc = np.concatenate([m.income[converted], model.native_income.ravel()])
-    urban_hukou_w = np.concatenate([m.weight[converted], natives_w.ravel()])
-    floating_w = float(m.weight[floating].sum())
+    total = float(people.sum())
+    urban_groups = [FLOATING, CONVERTED, VILLAGERS, NATIVES]
+    urban = float(people[urban_groups].sum())
+    mean_urban = income_sum[urban_groups].sum() / urban if urban > 0 else np.nan
+    mean_rural = income_sum[RURAL] / people[RURAL] if people[RURAL] > 0 else np.nan
+    floating = migrant_group == FLOATING
+    floating_w = float(people[FLOATING])
+    floating_poor = floating & poor[: len(m)]
+    job_people = np.bincount(m.job[floating], weights=m.weight[floating], minlength=DANGEROUS + 1)
     tenants = floating & (m.housing == VILLAGE_ROOM)
+    sizes = model.city_population()[c.active]
+    largest = float(sizes.max()) if sizes.size else 0.0
     gdp = float(c.gdp.sum() + model.rural_gdp)
-    sorted_sizes = np.sort(sizes)[::-1]
     return {
         "step": int(round(model.time)),
         "year": model.year,
         "population": total,
         "urbanization_rate": urban / total,
-        "hukou_urbanization_rate": hukou / total,
+        "hukou_urbanization_rate": float(people[[CONVERTED, VILLAGERS, NATIVES]].sum()) / total,
         "migrant_population": floating_w,
         "poverty_headcount": metrics.fgt(incomes, line, 0, weights),
         "poverty_gap": metrics.fgt(incomes, line, 1, weights),
         "poverty_severity": metrics.fgt(incomes, line, 2, weights),
-        "migrant_poverty_headcount": p0(m.income[floating], m.weight[floating]),
-        "villager_poverty_headcount": p0(v.income, v.weight),
-        "rural_poverty_headcount": p0(m.income[at_home], m.weight[at_home]),
-        "urban_hukou_poverty_headcount": p0(urban_hukou_inc, urban_hukou_w),
-        "new_urban_poor": float(m.weight[floating & poor].sum()),
-        "medical_poor": float(m.weight[floating & poor & (m.income + m.medical_cost >= line)].sum()),
+        "migrant_poverty_headcount": headcount(FLOATING),
+        "villager_poverty_headcount": headcount(VILLAGERS),
+        "rural_poverty_headcount": headcount(RURAL),
+        "urban_hukou_poverty_headcount": headcount(CONVERTED, NATIVES),
+        "new_urban_poor": float(poor_people[FLOATING]),
+        "medical_poor": float(m.weight[floating_poor & (m.income + m.medical_cost >= line)].sum()),
         "gini_income": metrics.gini(incomes, weights),
         "theil_income": metrics.theil(incomes, weights),
         "urban_rural_income_ratio": float(mean_urban / mean_rural) if mean_rural > 0 else np.nan,
-        "mean_income": float(np.average(incomes, weights=weights)),
+        "mean_income": float(income_sum.sum() / total),
         "zipf_exponent": metrics.zipf_exponent(sizes),
         "hhi": metrics.hhi(sizes),
         "primacy": metrics.primacy(sizes),
-        "top_city_share": float(sorted_sizes[0] / sorted_sizes.sum()) if sorted_sizes.sum() > 0 else np.nan,
-        "largest_city": float(sorted_sizes[0]) if len(sorted_sizes) else 0.0,
+        "top_city_share": metrics.top_share(sizes, 1),
+        "largest_city": largest,
         "gdp": gdp,
         "gdp_per_capita": gdp / total,
-        "formal_employment_share": _share(m.weight[floating & (m.job == FORMAL)], floating_w),
-        "dangerous_job_share": _share(m.weight[floating & (m.job == DANGEROUS)], floating_w),
+        "formal_employment_share": float(job_people[FORMAL] / floating_w) if floating_w > 0 else 0.0,
+        "dangerous_job_share": float(job_people[DANGEROUS] / floating_w) if floating_w > 0 else 0.0,
         "mean_village_rent": float(np.average(model.village_rent[m.location[tenants]], weights=m.weight[tenants]))
         if tenants.any() else 0.0,
         "unauthorised_rooms": float(v.extra_rooms.sum()),

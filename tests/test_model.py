@@ -173,3 +173,17 @@ def test_unknown_or_bad_keyword_is_an_input_error():
         sim.MigrationModel(n_agentz=5, rng=1)
     with pytest.raises(sim.InputError, match="choice_noise"):
         sim.MigrationModel(choice_noise=-1.0, rng=1)
+
+
+def test_group_poverty_outputs_equal_fgt_on_each_group(small_cap):
+    from sim import metrics
+    model = run_model(small_cap, steps=6)
+    m, v, line = model.migrants, model.villagers, model.p["poverty_line"]
+    out = model.metrics()
+    floating = m.floating
+    home = m.location == HOME
+    assert out["migrant_poverty_headcount"] == pytest.approx(metrics.fgt(m.income[floating], line, 0, m.weight[floating]))
+    assert out["rural_poverty_headcount"] == pytest.approx(metrics.fgt(m.income[home], line, 0, m.weight[home]))
+    assert out["villager_poverty_headcount"] == pytest.approx(metrics.fgt(v.income, line, 0, v.weight))
+    assert out["new_urban_poor"] == pytest.approx(m.weight[floating & (m.income < line)].sum())
+    assert out["migrant_population"] == pytest.approx(m.weight[floating].sum())
