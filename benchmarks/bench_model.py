@@ -53,7 +53,7 @@ def main() -> None:
     m = model.migrants
     noise = model.p["choice_noise"]
     t2 = time.perf_counter()
-    u = migration.utilities(model.market, m.skill, m.health, m.origin, m.location, cand)
+    u = migration.utilities(model.market, m.skill, m.health, m.origin, m.location, cand, noise)
     migration.choose(u, noise, model.rng)
     t_fast = time.perf_counter() - t2
     fast_rate = n_agents / t_fast

@@ -67,7 +67,7 @@ class Migrant(_RowAgent):
         mk = self.model.market
         origin, location = self.origin, self.location
         if place == HOME:
-            value = self.health * mk.rural_income[origin] + mk.service_weight * mk.rural_services
+            value = self.skill * self.health * mk.rural_income[origin] + mk.service_weight * mk.rural_services
         else:
             if not mk.open[place]:
                 return -math.inf
@@ -87,12 +87,16 @@ class Migrant(_RowAgent):
         return math.log(max(value, 1.0)) + attachment
 
     def choice_probabilities(self, places: Sequence[int]) -> np.ndarray:
-        """Logit probabilities over ``places`` (a repeated place counts once, at its first position)."""
+        """Logit probabilities over ``places``: home, the current place, then cities heard of
+        (a repeated place counts once, at its first position)."""
         noise = self.model.p["choice_noise"]
+        heard = len(places) - 2
+        correction = noise * math.log(heard) if heard > 1 else 0.0
         seen: set[int] = set()
         utils = []
-        for place in places:
-            utils.append(-math.inf if place in seen else self.utility(place))
+        for position, place in enumerate(places):
+            u = -math.inf if place in seen else self.utility(place)
+            utils.append(u - correction if position >= 2 else u)
             seen.add(place)
         best = max(utils)
         if noise <= 0:

@@ -59,10 +59,11 @@ def evict(m: MigrantArrays, enforcement: np.ndarray, eviction: float, population
     m.evicted[idx[rng.random(len(idx)) < share[city]]] = True
 
 
-def requisition_land(m: MigrantArrays, rate: float, n_cities: int, active: np.ndarray, rooms_per_villager: float,
-                     year: int) -> VillagerArrays:
-    """Requisition a share of each hinterland's farmers: they leave the Migrant rows (weights
-    shrink) and become one new UrbanVillager agent per city, keeping their residence base."""
+def requisition_land(m: MigrantArrays, rate: np.ndarray | float, n_cities: int, active: np.ndarray,
+                     rooms_per_villager: float, year: int) -> VillagerArrays:
+    """Requisition a share (``rate``, per city) of each hinterland's farmers: they leave the
+    Migrant rows (weights shrink) and become one new UrbanVillager agent per city, keeping
+    their residence base."""
     at_home = m.location == HOME
     farmers = np.bincount(m.origin[at_home], weights=m.weight[at_home], minlength=n_cities)
     taken = np.where(active, rate * farmers, 0.0)

@@ -67,7 +67,7 @@ def place_values(market: Market, skill, health, origin, location, candidates) ->
     formal_rent = market.formal_rent[city]
     rent = np.where(earnings >= market.housing_threshold * formal_rent, formal_rent, market.village_rent[city])
     city_value = earnings - rent + amenity[city]
-    home_value = health * market.rural_income[origin] + market.service_weight * market.rural_services
+    home_value = skill * health * market.rural_income[origin] + market.service_weight * market.rural_services
     value = np.where(at_home, home_value[:, None], city_value)
     # one-off moving cost, spread over the horizon
     n_cities = market.distance_km.shape[0]
@@ -78,10 +78,23 @@ def place_values(market: Market, skill, health, origin, location, candidates) ->
     return value - np.where(candidates != location[:, None], cost, 0.0)
 
 
-def utilities(market: Market, skill, health, origin, location, candidates) -> np.ndarray:
-    """Log utility of each candidate; -inf for duplicates and closed cities (not choosable)."""
+def sampled_city_correction(noise: float, k: int) -> float:
+    """Utility taken off each of the k heard-of cities (columns 2.. of the candidates).
+
+    The k cities are a sample standing for "going to a city"; without the correction, plain
+    logit's independence of irrelevant alternatives would make leaving home likelier the more
+    cities a migrant happens to consider.  With it, k equally good cities together weigh as
+    much as one (a nested logit with the cities in one nest).
+    """
+    return noise * np.log(k) if k > 1 else 0.0
+
+
+def utilities(market: Market, skill, health, origin, location, candidates, noise: float = 0.0) -> np.ndarray:
+    """Log utility of each candidate (columns: home, current place, heard-of cities); -inf for
+    duplicates and closed cities (not choosable)."""
     value = place_values(market, skill, health, origin, location, candidates)
     u = np.log(np.maximum(value, UTILITY_FLOOR)) + market.home_attachment * (candidates == HOME)
+    u[:, 2:] -= sampled_city_correction(noise, candidates.shape[1] - 2)
     closed = (candidates != HOME) & ~market.open[np.maximum(candidates, 0)]
     u[closed | duplicates(candidates)] = -np.inf
     return u

@@ -217,7 +217,9 @@ class MigrationModel(mesa.Model):
         else:
             self.migrants.evicted[:] = False
         self._dirty = True
-        new = government.requisition_land(self.migrants, p["land_requisition_rate"], self.n_cities, c.active,
+        # governments compete for GDP by requisitioning farmland; capped cities shrink construction land instead
+        new = government.requisition_land(self.migrants, p["land_requisition_rate"] * (1.0 - c.enforcement),
+                                          self.n_cities, c.active,
                                           p["rooms_per_villager"], int(round(self.time)))
         if len(new):
             first = len(self.villagers)
@@ -312,13 +314,24 @@ class MigrationModel(mesa.Model):
             if k > 0:
                 self._refresh_market()
             rows, cand = movers[batch], candidates[batch]
-            u = migration.utilities(self.market, m.skill[rows], m.health[rows], m.origin[rows], m.location[rows], cand)
+            u = migration.utilities(self.market, m.skill[rows], m.health[rows], m.origin[rows], m.location[rows], cand,
+                                    p["choice_noise"])
             # the evicted may not stay in (or return to) the city that evicted them
             u[m.evicted[rows][:, None] & (cand == m.location[rows][:, None]) & (cand != HOME)] = -np.inf
             destination = cand[np.arange(len(rows)), migration.choose(u, p["choice_noise"], rng)]
+            if p["movement_control"] > 0:
+                destination = self._control_movement(rows, destination)
             if self.cap_policy is not None and self.cap_policy.active(self):
                 destination = self._ration_entry(rows, destination)
             self._move(rows, destination)
+
+    def _control_movement(self, rows: np.ndarray, destination: np.ndarray) -> np.ndarray:
+        """Early-reform movement controls keep a (declining) share of would-be leavers at home."""
+        p, m = self.p, self.migrants
+        blocked = p["movement_control"] * np.exp(-p["control_decline"] * self.time)
+        leaving = (m.location[rows] == HOME) & (destination != HOME)
+        stopped = leaving & (self.rng.random(len(rows)) < blocked)
+        return np.where(stopped, HOME, destination)
 
     def _ration_entry(self, rows: np.ndarray, destination: np.ndarray) -> np.ndarray:
         """Capped cities issue residence permits only up to the room left under the cap; the
@@ -372,7 +385,7 @@ class MigrationModel(mesa.Model):
         wage = np.select([m.job == FORMAL, m.job == INFORMAL, m.job == DANGEROUS],
                          [self.wage[loc], self.informal_wage[loc],
                           self.informal_wage[loc] * (1 + p["dangerous_wage_premium"])], 0.0)
-        m.earnings = np.where(in_city, wage * m.skill, self.rural_income[m.origin]) * m.health
+        m.earnings = np.where(in_city, wage, self.rural_income[m.origin]) * m.skill * m.health
 
     def _clear_housing(self) -> None:
         p, m, v, c = self.p, self.migrants, self.villagers, self.cities

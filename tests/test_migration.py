@@ -28,8 +28,8 @@ def test_fast_path_gives_the_reference_choice_probabilities(name, noise):
     rows, cand = _agents_and_candidates(model)
     m = model.migrants
     fast = migration.choice_probabilities(
-        migration.utilities(model.market, m.skill[rows], m.health[rows], m.origin[rows], m.location[rows], cand),
-        noise)
+        migration.utilities(model.market, m.skill[rows], m.health[rows], m.origin[rows], m.location[rows], cand,
+                            noise), noise)
     agents = {a.index: a for a in model.agents_by_type[Migrant]}
     reference = np.array([agents[i].choice_probabilities(list(c)) for i, c in zip(rows, cand)])
     np.testing.assert_allclose(fast, reference, rtol=1e-9, atol=1e-12)
