@@ -101,10 +101,10 @@ class MigrationModel(mesa.Model):
             self.capital = int(np.argmax(net.population))
         self.new_city = -1
         if self.p["new_city_enabled"]:
-            angle = 0.7  # radians: a fixed direction keeps the layout reproducible
-            d = self.p["new_city_distance_km"]
-            self.network = net.with_city("New City", net.x[self.capital] + d * np.cos(angle),
-                                         net.y[self.capital] - d * np.sin(angle), 0.0, self.capital)
+            # south-south-west of the capital, as Xiongan lies from Beijing (a fixed direction
+            # keeps the layout reproducible)
+            x, y = net.point_near(self.capital, self.p["new_city_distance_km"], angle=-2.0)
+            self.network = net.with_city("New City", x, y, 0.0, self.capital)
             self.new_city = self.network.n - 1
 
     def _initial_state(self) -> None:

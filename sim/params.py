@@ -262,3 +262,12 @@ def resolve_key(key: str, source: str) -> Param:
     near = [k for k in BY_KEY if k.endswith("." + key.rsplit(".", 1)[-1])]
     hint = f" (did you mean {near[0]!r}?)" if near else " (see 'hukou-sim check --list' for all keys)"
     raise InputError(source, key, f"unknown parameter{hint}")
+
+
+def markdown_table() -> str:
+    """Every parameter as a Markdown table (docs/model.md embeds it; a test keeps them equal)."""
+    rows = ["| key | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
+    for p in PARAMS:
+        default = repr(p.default) if isinstance(p.default, str) else str(p.default).lower() if isinstance(p.default, bool) else f"{p.default:g}"
+        rows.append(f"| `{p.key}` | {default} | {p.unit} | {p.allowed()} | {p.doc} |")
+    return "\n".join(rows) + "\n"

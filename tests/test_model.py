@@ -138,7 +138,7 @@ def test_new_city_is_founded_beside_the_capital():
     model.run(8)
     assert model.cities.active[new]
     assert model.city_population()[new] > 0
-    assert model.network.distance_km[new, model.capital] == pytest.approx(sc.values["new_city_distance_km"], rel=0.05)
+    assert model.network.distance_km[new, model.capital] == pytest.approx(sc.values["new_city_distance_km"], rel=1e-6)
 
 
 @pytest.mark.parametrize("name", sorted(sim.bundled_scenarios()))
