@@ -174,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[[Any], None]]:
     """Subcommands that live beside their feature (sweeps, reports, the teaching demo)."""
     found = []
-    for module, attr in (("sim.runner.cli", "register"), ("sim.viz.cli", "register")):
+    for module, attr in (("sim.runner.cli", "register"), ("sim.viz.cli", "register"),
+                         ("sim.calibration.cli", "register")):
         try:
             mod = __import__(module, fromlist=[attr])
         except ModuleNotFoundError as exc:
