@@ -59,6 +59,16 @@ def evict(m: MigrantArrays, enforcement: np.ndarray, eviction: float, population
     m.evicted[idx[rng.random(len(idx)) < share[city]]] = True
 
 
+def gdp_drive(gdp: np.ndarray, population: np.ndarray, active: np.ndarray, competition: float) -> np.ndarray:
+    """Multiplier of land requisition: governments behind the median GDP per person push harder
+    to catch up (1 + competition x shortfall), those ahead keep the base pace."""
+    per_person = np.where(population > 0, gdp / np.maximum(population, 1.0), 0.0)
+    if not active.any() or not (per_person[active] > 0).any():
+        return np.ones_like(gdp)
+    median = np.median(per_person[active])
+    return 1.0 + competition * np.clip(1.0 - per_person / median, 0.0, 1.0)
+
+
 def requisition_land(m: MigrantArrays, rate: np.ndarray | float, n_cities: int, active: np.ndarray,
                      rooms_per_villager: float, year: int) -> VillagerArrays:
     """Requisition a share (``rate``, per city) of each hinterland's farmers: they leave the

@@ -218,7 +218,8 @@ class MigrationModel(mesa.Model):
             self.migrants.evicted[:] = False
         self._dirty = True
         # governments compete for GDP by requisitioning farmland; capped cities shrink construction land instead
-        new = government.requisition_land(self.migrants, p["land_requisition_rate"] * (1.0 - c.enforcement),
+        drive = government.gdp_drive(c.gdp, self.city_population(), c.active, p["gdp_competition"])
+        new = government.requisition_land(self.migrants, p["land_requisition_rate"] * drive * (1.0 - c.enforcement),
                                           self.n_cities, c.active,
                                           p["rooms_per_villager"], int(round(self.time)))
         if len(new):
