@@ -155,14 +155,15 @@ def candidate_sampler(population: np.ndarray, open_: np.ndarray, distance_km: np
     """A migrant from hinterland h hears of city j in proportion to j's size times 2^(-km / information_distance)."""
     w = np.where(open_, np.maximum(population, 0.0), 0.0)[None, :] * np.exp2(-distance_km / information_distance)
     total = w.sum(axis=1, keepdims=True)
-    cdf = np.cumsum(w, axis=1) / np.where(total > 0, total, 1.0)
+    # rounding can leave a cumulative share a hair above 1 before the last city: keep rows monotone in [0, 1]
+    cdf = np.minimum(np.cumsum(w, axis=1) / np.where(total > 0, total, 1.0), 1.0)
     cdf[:, -1] = 1.0
     n = len(cdf)
     # one sorted search over all rows at once: row h's values are offset by h
     offset = np.arange(n)[:, None]
     needles = (offset + np.arange(LOOKUP_BUCKETS)[None, :] / LOOKUP_BUCKETS).ravel()
     start = np.searchsorted((cdf + offset).ravel(), needles, side="right").reshape(n, LOOKUP_BUCKETS) - offset * n
-    return CandidateSampler(cdf, np.minimum(start, n - 1))
+    return CandidateSampler(cdf, np.clip(start, 0, n - 1))
 
 
 def sample_candidates(sampler: CandidateSampler, origin: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:

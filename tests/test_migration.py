@@ -96,3 +96,20 @@ def test_bucketed_sampling_equals_a_plain_inverse_cdf_search():
     plain = np.array([np.searchsorted(sampler.cdf[h], d, side="right") for h, d in zip(origin, draws)])
     np.testing.assert_array_equal(drawn, np.minimum(plain, 59))
     assert (size[drawn] > 1).all()  # closed cities are never drawn
+
+
+def test_sampling_never_leaves_the_city_range_when_trailing_cities_are_closed():
+    # a closed last city (a new city before its founding) with sizes whose cumulative sum rounds above 1
+    rng = np.random.default_rng(0)
+    n = 251
+    size = rng.lognormal(12, 1, n)
+    size[-1] = 0.0
+    dist = rng.random((n, n)) * 2000
+    dist = (dist + dist.T) / 2
+    np.fill_diagonal(dist, 0)
+    open_ = np.ones(n, bool)
+    open_[-1] = False
+    sampler = migration.candidate_sampler(size, open_, dist, 800.0)
+    assert (np.diff(sampler.cdf, axis=1) >= 0).all() and (sampler.start >= 0).all()
+    drawn = migration.sample_candidates(sampler, rng.integers(0, n, 20000).astype(np.int32), 6, rng)
+    assert drawn.min() >= 0 and drawn.max() < n - 1
