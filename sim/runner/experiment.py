@@ -136,6 +136,7 @@ class Experiment:
             "overrides": dict(self.overrides),
             "design": {"kind": self.design.kind, "samples": self.design.samples, "seed": self.design.seed,
                        "parameters": {k: list(v) for k, v in self.design.parameters.items()},
+                       "parameter_order": list(self.design.parameters),  # the sample's column order
                        "n_points": len(self.design.points)},
         }
 

@@ -152,7 +152,7 @@ class Store:
         conn = cls._connect(path)
         if meta is None:
             meta = {"application": APPLICATION, "schema_version": SCHEMA_VERSION, "experiment": name,
-                    "fingerprint": fingerprint, "definition": json.dumps(dict(definition), sort_keys=True),
+                    "fingerprint": fingerprint, "definition": json.dumps(dict(definition)),
                     "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "version": version}
             with conn:
                 conn.executescript(SCHEMA)
@@ -161,8 +161,8 @@ class Store:
             # the same experiment; the definition may differ in replications or description
             with conn:
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('definition', ?)",
-                             (json.dumps(dict(definition), sort_keys=True),))
-            meta["definition"] = json.dumps(dict(definition), sort_keys=True)
+                             (json.dumps(dict(definition)),))
+            meta["definition"] = json.dumps(dict(definition))
         return cls(path, conn, meta)
 
     @staticmethod
