@@ -1,0 +1,259 @@
+"""Simulation-based calibration: fit a few free parameters to the targets by minimising a loss
+over replicated runs with common random numbers.
+
+Method (what :func:`calibrate` does):
+
+1. **Loss.**  For a candidate parameter vector theta, run the scenario R times with the *same*
+   R seeds for every candidate (common random numbers: differences between candidates are then
+   differences in theta, not in luck), average each target's output over the R runs, and sum
+   ``w_i * ((mean_i - observed_i) / band_i)^2`` over the fitted targets
+   (:func:`sim.calibration.targets.loss`).  A target inside its band adds at most its weight.
+2. **Global stage.**  The scenario's own values plus a Latin hypercube of about half the
+   budget over the free parameters' search box (``scipy.stats.qmc.LatinHypercube`` with a
+   fixed seed), in coordinates scaled to [0, 1].
+3. **Local stage.**  Bounded Nelder-Mead (``scipy.optimize.minimize``) from the best point
+   found, with an initial simplex of steps of 0.1 of each range, until the budget of
+   evaluations is spent.
+4. **Final evaluation.**  The best point, rounded to the digits written to the scenario file,
+   is run once more with the same seeds, so the reported loss and per-target values are exactly
+   those of the file.
+
+Everything is reproducible from ``seed``: replication seeds come from
+``numpy.random.SeedSequence(seed)``, the hypercube from ``seed`` too.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+from scipy import optimize, stats
+from scipy.stats import qmc
+
+from .. import params as P
+from ..api import run as run_scenario
+from ..errors import InputError
+from ..scenario import Scenario, load_scenario
+from .targets import Target, TargetSet, loss, target_set
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A parameter the calibration may move, inside a search box within its schema bounds."""
+
+    key: str
+    low: float
+    high: float
+    why: str = ""
+
+    def __post_init__(self) -> None:
+        p = P.BY_KEY.get(self.key)
+        if p is None:
+            raise InputError("--free", self.key, "unknown parameter (see 'hukou-sim check --list')")
+        if p.type is not float:
+            raise InputError("--free", self.key, f"only real-valued parameters can be fitted; this one is {p.type.__name__}")
+        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
+            raise InputError("--free", self.key, f"search range {self.low:g}:{self.high:g} must have low < high")
+        if (p.low is not None and self.low < p.low) or (p.high is not None and self.high > p.high):
+            raise InputError("--free", self.key, f"search range {self.low:g}:{self.high:g} must lie within the "
+                                                 f"schema bounds ({p.allowed()})")
+
+    def to_value(self, u: float) -> float:
+        return self.low + float(np.clip(u, 0.0, 1.0)) * (self.high - self.low)
+
+    def to_unit(self, value: float) -> float:
+        return float(np.clip((value - self.low) / (self.high - self.low), 0.0, 1.0))
+
+
+FREE_PARAMETERS: tuple[FreeParameter, ...] = (
+    FreeParameter("migration.movement_control", 0.5, 1.0,
+                  "hukou movement controls in 1982: the slow rise of urbanization in the 1980s"),
+    FreeParameter("migration.control_decline", 0.02, 2.0, "how fast the controls relaxed (1984-2003)"),
+    FreeParameter("migration.home_attachment", 0.0, 1.5, "attachment to home and land: the level urbanization settles to"),
+    FreeParameter("government.hukou_conversion_rate", 0.0, 0.1,
+                  "admissions to local hukou: hukou urbanization and the floating population"),
+    FreeParameter("economy.rural_productivity_growth", 0.02, 0.09, "farm income growth: the urban/rural income ratio"),
+    FreeParameter("population.rural_growth", 0.0, 0.02, "natural increase of rural-hukou people: census population"),
+)
+DIGITS = 4  # significant digits written to the calibrated scenario
+
+
+def round_value(x: float, digits: int = DIGITS) -> float:
+    return float(f"{x:.{digits}g}")
+
+
+def replication_seeds(seed: int, replications: int) -> list[int]:
+    """``replications`` integer seeds from ``numpy.random.SeedSequence(seed)`` (the same for every candidate)."""
+    children = np.random.SeedSequence(int(seed)).spawn(int(replications))
+    return [int(c.generate_state(1, dtype=np.uint64)[0] >> 1) for c in children]
+
+
+def steps_for(scenario: Scenario, targets: Sequence[Target]) -> int:
+    """Years to run so that every target year is reached; InputError if one precedes the start."""
+    start = scenario.start_year
+    early = [t.name for t in targets if t.year < start]
+    if early:
+        raise InputError(scenario.source, "simulation.start_year",
+                         f"starts in {start}, after the target year of {', '.join(early)}; "
+                         "calibrate a scenario that starts by the earliest target year")
+    return max(1, max(t.year for t in targets) - start)
+
+
+def measure(scenario: Scenario, seeds: Sequence[int], targets: Sequence[Target], steps: int) -> dict[str, np.ndarray]:
+    """Run ``scenario`` once per seed; each target's simulated value per replication."""
+    out: dict[str, list[float]] = {t.name: [] for t in targets}
+    for s in seeds:
+        ts = run_scenario(scenario, steps=steps, seed=int(s)).timeseries.set_index("year")
+        for t in targets:
+            out[t.name].append(float(ts.at[t.year, t.column]) if t.year in ts.index else math.nan)
+    return {k: np.asarray(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A target's simulated value over replications: mean and 95% t-interval half-width."""
+
+    mean: float
+    sd: float
+    ci: float  # half-width of the 95% confidence interval of the mean (nan with one replication)
+    n: int
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> "Summary":
+        v = np.asarray(values, float)
+        n = v.size
+        mean = float(v.mean()) if n else math.nan
+        if n < 2:
+            return cls(mean, math.nan, math.nan, n)
+        sd = float(v.std(ddof=1))
+        return cls(mean, sd, float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)), n)
+
+
+@dataclass
+class Evaluation:
+    values: dict[str, float]  # dotted key -> value
+    loss: float
+    per_target: dict[str, np.ndarray]
+    stage: str
+    seconds: float
+
+
+@dataclass
+class CalibrationResult:
+    scenario: Scenario  # the base scenario with the calibration's overrides (n_agents)
+    free: tuple[FreeParameter, ...]
+    targets: TargetSet
+    seeds: list[int]
+    steps: int
+    best: Evaluation  # the final evaluation at the rounded best values
+    history: list[Evaluation] = field(default_factory=list)
+    seconds: float = 0.0
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def summaries(self) -> dict[str, Summary]:
+        return {k: Summary.of(v) for k, v in self.best.per_target.items()}
+
+    def fit_loss(self) -> float:
+        return self.best.loss
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per target: role, observed, simulated mean and CI, band, z, pass."""
+        rows = []
+        sm = self.summaries()
+        held = {t.name for t in self.targets.held_out}
+        for t in self.targets.all:
+            s = sm[t.name]
+            role = "held out" if t.name in held else ("fitted" if t.role == "fit" else "check")
+            rows.append({"target": t.name, "column": t.column, "year": t.year, "role": role,
+                         "observed": t.value, "band": t.band, "band_text": t.describe_band(),
+                         "simulated": s.mean, "ci95": s.ci, "sd": s.sd, "replications": s.n,
+                         "z": t.z(s.mean), "pass": t.passes(s.mean), "source": t.source, "note": t.note})
+        return rows
+
+
+class _Budget(Exception):
+    """Raised inside the objective when the evaluation budget is spent."""
+
+
+def calibrate(scenario: str | Scenario = "china", *, free: Sequence[FreeParameter] = FREE_PARAMETERS,
+              targets: TargetSet | None = None, replications: int = 2, budget: int = 60, seed: int = 2024,
+              overrides: Mapping[str, Any] | None = None,
+              progress: Callable[[int, int, Evaluation, float], None] | None = None) -> CalibrationResult:
+    """Fit ``free`` to ``targets`` (default: all fit targets but :data:`DEFAULT_HOLDOUT`).
+
+    ``budget`` is the number of candidate evaluations (each is ``replications`` runs), not
+    counting the final evaluation of the rounded best point.  ``overrides`` (e.g.
+    ``{"simulation.n_agents": 40000}``) apply to every run and are not fitted.
+    """
+    if replications < 1:
+        raise InputError("--replications", "replications", f"got {replications}; expected an integer >= 1")
+    if budget < 1:
+        raise InputError("--budget", "budget", f"got {budget}; expected an integer >= 1")
+    free = tuple(free)
+    if not free:
+        raise InputError("--free", "free", "no free parameters; give at least one")
+    ts = targets if targets is not None else target_set()
+    base = load_scenario(scenario, overrides)
+    steps = steps_for(base, ts.all)
+    seeds = replication_seeds(seed, replications)
+    fit_targets = ts.fitted
+    weights = {t.name: ts.weight(t) for t in ts.all}
+    history: list[Evaluation] = []
+    t0 = time.perf_counter()
+
+    def evaluate(values: Mapping[str, float], stage: str) -> Evaluation:
+        start = time.perf_counter()
+        sc = base.with_overrides(dict(values), source="calibration")
+        per = measure(sc, seeds, ts.all, steps)
+        means = {k: float(np.mean(v)) for k, v in per.items()}
+        ev = Evaluation(dict(values), loss(means, fit_targets, weights), per, stage, time.perf_counter() - start)
+        return ev
+
+    def objective(u: np.ndarray, stage: str) -> float:
+        if len(history) >= budget:
+            raise _Budget
+        values = {f.key: f.to_value(x) for f, x in zip(free, u)}
+        ev = evaluate(values, stage)
+        history.append(ev)
+        if progress is not None:
+            progress(len(history), budget, ev, min(e.loss for e in history))
+        return ev.loss
+
+    def unit_of(ev: Evaluation) -> np.ndarray:
+        return np.array([f.to_unit(ev.values[f.key]) for f in free])
+
+    # 1. the scenario's own values, then a Latin hypercube
+    start_u = np.array([f.to_unit(float(base.values[P.BY_KEY[f.key].name])) for f in free])
+    n_lhs = max(0, min(budget - 1, budget // 2))
+    design = qmc.LatinHypercube(d=len(free), seed=np.random.default_rng(np.random.SeedSequence(int(seed)))).random(n_lhs)
+    try:
+        objective(start_u, "start")
+        for u in design:
+            objective(u, "lhs")
+        # 2. bounded Nelder-Mead from the best point so far
+        x0 = unit_of(min(history, key=lambda e: e.loss))
+        simplex = [x0]
+        for i in range(len(free)):
+            x = x0.copy()
+            x[i] = x[i] + 0.1 if x[i] + 0.1 <= 1.0 else x[i] - 0.1
+            simplex.append(x)
+        remaining = budget - len(history)
+        if remaining > 0:
+            optimize.minimize(objective, x0, args=("nelder-mead",), method="Nelder-Mead",
+                              bounds=[(0.0, 1.0)] * len(free),
+                              options={"initial_simplex": np.array(simplex), "maxfev": remaining,
+                                       "xatol": 1e-3, "fatol": 1e-3})
+    except _Budget:
+        pass
+    best_raw = min(history, key=lambda e: e.loss)
+    rounded = {k: round_value(v) for k, v in best_raw.values.items()}
+    # keep the rounded value inside the search box (rounding can step just outside it)
+    for f in free:
+        rounded[f.key] = min(max(rounded[f.key], f.low), f.high)
+    best = evaluate(rounded, "final")
+    settings = {"replications": replications, "budget": budget, "seed": seed, "evaluations": len(history),
+                "overrides": dict(overrides or {}), "best_unrounded_loss": best_raw.loss}
+    return CalibrationResult(base, free, ts, seeds, steps, best, history, time.perf_counter() - t0, settings)

