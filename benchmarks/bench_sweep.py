@@ -17,6 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
+# Single-threaded numpy everywhere, as in the pool's and Dask's workers: otherwise the serial
+# baseline borrows the second core through BLAS threads and the comparison is unfair.
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
