@@ -1,0 +1,76 @@
+"""Animations for slides and handouts: the city map beside the poverty plot, one frame per year.
+
+GIFs are written with matplotlib's PillowWriter (no ffmpeg needed); MP4s with its FFMpegWriter,
+which needs the ``ffmpeg`` program: without it the answer is a clear :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from sim.errors import InputError
+
+FORMATS = (".gif", ".mp4")
+
+
+def writer_for(out: str | Path, fps: float):
+    """The matplotlib animation writer for ``out``'s extension, or InputError."""
+    from matplotlib import animation
+
+    suffix = Path(out).suffix.lower()
+    if suffix == ".gif":
+        return animation.PillowWriter(fps=fps)
+    if suffix == ".mp4":
+        if not animation.writers.is_available("ffmpeg"):
+            raise InputError("--out", "out", f"{out}: writing MP4 needs the ffmpeg program, which was not found "
+                             "on PATH; install ffmpeg or write a .gif instead")
+        return animation.FFMpegWriter(fps=fps, codec="h264", extra_args=["-pix_fmt", "yuv420p"])
+    raise InputError("--out", "out", f"got {str(out)!r}; expected a file name ending in .gif or .mp4")
+
+
+def animate(scenario: Any, out: str | Path, steps: int | None = None, seed: int = 0,
+            overrides: Sequence[str] | dict | None = None, colour_by: str = "poverty", fps: float = 4.0,
+            dpi: int = 80, progress: Callable[[int, int], None] | None = None) -> int:
+    """Run ``scenario`` for ``steps`` years and write one frame per year, plus the start, to ``out``.
+
+    Returns the number of frames written (``steps + 1``)."""
+    import sim
+    from sim.viz import drawing
+
+    out = Path(out)
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
+        raise InputError("--steps", "steps", f"got {steps!r}; expected an integer >= 1")
+    if out.exists() and out.is_dir():
+        raise InputError("--out", "out", f"{out} is a directory; give a file name ending in .gif or .mp4")
+    writer = writer_for(out, fps)  # before the run: a bad name or missing ffmpeg fails fast
+    sc = sim.load_scenario(scenario, overrides)
+    steps = sc.steps if steps is None else steps
+    model = sim.MigrationModel.from_scenario(sc, rng=seed)
+    drawing.remember_initial_sizes(model)
+    size_ref = float(model._viz_initial_sizes.max())
+    label = sc.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
+
+    fig = drawing.new_figure(11.0, 4.6, dpi=dpi)
+    frames = 0
+    try:
+        with writer.saving(fig, str(tmp), dpi):
+            for t in range(steps + 1):
+                if t:
+                    model.step()
+                fig.clear()
+                ax_map, cax = drawing.map_axes(fig, (0.0, 0.0, 0.5, 1.0))
+                drawing.draw_map(ax_map, model, colour_by, size_ref=size_ref, title=f"{label}: {model.year}",
+                                 cax=cax)
+                ax_plot = fig.add_axes((0.58, 0.14, 0.4, 0.74))
+                drawing.plot_poverty(ax_plot, [(label, model)], horizon=steps)
+                writer.grab_frame()
+                frames += 1
+                if progress:
+                    progress(t, steps)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return frames
