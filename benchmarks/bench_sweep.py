@@ -28,11 +28,11 @@ sys.path.insert(0, str(ROOT))
 from sim.runner import run_sweep  # noqa: E402
 from sim.runner.experiment import experiment_from_dict  # noqa: E402
 
-# 16 runs of a few seconds each: long enough that pool and cluster start-up (2-5 s) do not dominate
+# 32 runs of a few seconds each: long enough that pool and cluster start-up (2-5 s) do not dominate
 BENCH = {
     "name": "bench",
     "scenarios": ["neutral", "cap"],
-    "replications": 8,
+    "replications": 16,
     "steps": 40,
     "base_seed": 3,
     "overrides": {"simulation.n_agents": 40000, "network.n_cities": 150},

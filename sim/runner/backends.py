@@ -232,6 +232,10 @@ class DaskBackend:
 
         # a run is retried once if its worker dies, then reported as KilledWorker
         dask.config.set({"distributed.scheduler.allowed-failures": 1})
+        # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which turns off glibc's
+        # adaptive mmap threshold: every large numpy array is then mmap'd and zeroed afresh, and
+        # a model run takes twice as long (measured: 1.54 s -> 2.98 s).  Leave glibc's default.
+        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
         if self.address:
             try:
                 self.client = Client(self.address, timeout="5s")
