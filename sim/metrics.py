@@ -37,6 +37,12 @@ __all__ = [
 # --------------------------------------------------------------------------- validation
 
 
+
+def _dot(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    """Sum of products, never through BLAS: a multithreaded BLAS dot sums in an order that depends
+    on the thread count, so the same run would give other last digits in a single-threaded worker."""
+    return float(np.sum(np.multiply(a, b)))
+
 def _as_1d(values: ArrayLike, name: str) -> NDArray[np.float64]:
     arr = np.asarray(values, dtype=np.float64)
     if arr.ndim != 1:
@@ -111,7 +117,7 @@ def fgt(
     # Clip negatives to zero so every poor person's gap lies in (0, 1].
     gap = (z - np.maximum(y[poor], 0.0)) / z
     terms = gap**a  # gap > 0, so no 0**0 ambiguity when alpha == 0
-    weighted_sum = terms.sum() if w is None else np.dot(w[poor], terms)
+    weighted_sum = terms.sum() if w is None else _dot(w[poor], terms)
     return float(weighted_sum / total)
 
 
@@ -153,14 +159,14 @@ def gini(values: ArrayLike, weights: ArrayLike | None = None) -> float:
         coef = np.arange(1 - n, n, 2, dtype=np.float64)
         total_w = float(n)
         total_x = float(x.sum())
-        numerator = np.dot(coef, x)
+        numerator = _dot(coef, x)
     else:
         order = np.argsort(x)
         x, w = x[order], w[order]
         total_w = float(w.sum())
         wx = w * x
         total_x = float(wx.sum())
-        numerator = np.dot(2.0 * np.cumsum(w) - w - total_w, wx)
+        numerator = _dot(2.0 * np.cumsum(w) - w - total_w, wx)
 
     if total_w == 0 or total_x == 0:
         return 0.0
@@ -190,13 +196,13 @@ def theil(values: ArrayLike, weights: ArrayLike | None = None) -> float:
     total_w = float(x.size) if w is None else float(w.sum())
     if total_w == 0:
         return 0.0
-    mu = (x.sum() if w is None else np.dot(w, x)) / total_w
+    mu = (x.sum() if w is None else _dot(w, x)) / total_w
     if mu == 0:
         return 0.0
     pos = x > 0  # only positive values: avoids log(0) warnings
     s = x[pos] / mu
     terms = s * np.log(s)
-    total = terms.sum() if w is None else np.dot(w[pos], terms)
+    total = terms.sum() if w is None else _dot(w[pos], terms)
     # T >= 0 mathematically; rounding can give about -1e-17 for equal data.
     return max(float(total / total_w), 0.0)
 
@@ -222,7 +228,7 @@ def hhi(sizes: ArrayLike) -> float:
     if total == 0:
         return 0.0
     shares = s / total
-    return float(np.dot(shares, shares))
+    return float(_dot(shares, shares))
 
 
 def primacy(sizes: ArrayLike) -> float:
@@ -274,10 +280,10 @@ def zipf_exponent(sizes: ArrayLike, min_size: float | None = None) -> float:
     log_size = np.log(s)
     log_rank = np.log(np.arange(1, n + 1) - 0.5)
     dx = log_size - log_size.mean()
-    sxx = np.dot(dx, dx)
+    sxx = _dot(dx, dx)
     if sxx == 0:
         return math.nan
-    slope = np.dot(dx, log_rank - log_rank.mean()) / sxx
+    slope = _dot(dx, log_rank - log_rank.mean()) / sxx
     return float(-slope)
 
 

@@ -80,9 +80,12 @@ def _sweep_proc(exp, store, *extra):
                             start_new_session=True)
 
 
-# 16 runs of about half a second each: long enough to interrupt in the middle
+# 40 runs of about a second each on an idle machine: long enough to interrupt in the middle
+LONG_RUNS = 40
+
+
 def _long_experiment(tmp_path, name="long.toml"):
-    return small_experiment(tmp_path, reps=8, steps=30, agents=4000, name=name)
+    return small_experiment(tmp_path, reps=LONG_RUNS // 2, steps=40, agents=15000, name=name)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +93,7 @@ def reference(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reference")
     ref = tmp / "ref.sqlite"
     s = run_sweep(_long_experiment(tmp, "ref.toml"), ref, backend="process", workers=2, progress=False)
-    assert s.succeeded == 16
+    assert s.succeeded == LONG_RUNS
     return ref
 
 
@@ -107,12 +110,16 @@ def test_driver_killed_mid_sweep_then_resumed(tmp_path, reference):
             proc.kill()
             proc.communicate()
     at_kill = _stored(store)
-    assert 3 <= at_kill < 16, "the sweep finished before it could be interrupted"
+    assert 3 <= at_kill < LONG_RUNS, "the sweep finished before it could be interrupted"
     # the workers notice their driver has gone and exit instead of lingering
     assert _wait_for(lambda: not [p for p in psutil.process_iter(["cmdline"])
                                   if p.info["cmdline"] and str(proc.pid) in " ".join(p.info["cmdline"])
                                   and "spawn_main" in " ".join(p.info["cmdline"])], timeout=30)
-    assert sqlite3.connect(store).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn = sqlite3.connect(store)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
     r = hukou_sim("sweep", str(exp), "--store", str(store), "--backend", "process", "--workers", "2")
     assert r.returncode == 0, r.stderr
     assert f"skipped" in r.stdout and f"{at_kill} skipped" in r.stdout
@@ -141,7 +148,7 @@ def test_worker_killed_mid_run_is_retried(tmp_path, reference):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
     assert proc.returncode == 0, err
-    assert "16 succeeded, 0 failed" in out
+    assert f"{LONG_RUNS} succeeded, 0 failed" in out
     conn = sqlite3.connect(store)
     assert conn.execute("SELECT MAX(attempts) FROM runs").fetchone()[0] == 2  # the runs in flight were retried
     conn.close()
