@@ -74,10 +74,16 @@ def _wait_for(predicate, timeout=120.0):
     return False
 
 
+def _default_sigint():
+    # A test run started in the background (as CI may be) inherits SIGINT ignored, and Python keeps
+    # an ignored SIGINT ignored: give the sweep the disposition a terminal user's process has.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _sweep_proc(exp, store, *extra):
     return subprocess.Popen([PYTHON, "-m", "sim", "sweep", str(exp), "--store", str(store), *extra], cwd=ROOT,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_default_sigint)
 
 
 # 40 runs of about a second each on an idle machine: long enough to interrupt in the middle
