@@ -274,8 +274,8 @@ class MigrationModel(mesa.Model):
         supply = np.bincount(self.villagers.city, weights=self.villagers.rooms + self.villagers.extra_rooms,
                              minlength=C)
         size = self.city_population()
-        chance = economy.formal_chance(c.formal_jobs, self.hukou_population(), p["native_employment"], seekers,
-                                       p["hukou_job_barrier"])
+        hukou = self.hukou_population()
+        chance = economy.formal_chance(c.formal_jobs, hukou, p["native_employment"], seekers, p["hukou_job_barrier"])
         informal_share = seekers * (1 - chance) / np.maximum(size, 1.0)
         clearing = p["enforcement_market_clearing"] * c.enforcement
         informal = economy.informal_earnings(self.wage, p["informal_wage_ratio"], informal_share,
@@ -284,7 +284,6 @@ class MigrationModel(mesa.Model):
         rent_index = (1 + p["rent_growth"]) ** self.time
         self.village_rent = economy.village_rent(p["village_rent"] * rent_index, demand, supply,
                                                  p["village_rent_elasticity"], self.formal_rent)
-        hukou = self.hukou_population()
         served = hukou + c.migrant_access * seekers
         services = np.where(served > 0, c.service_budget / np.maximum(served, 1.0), 0.0)
         self.market = migration.Market(

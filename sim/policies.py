@@ -8,7 +8,7 @@ no policy: an empty list.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -72,6 +72,7 @@ class Decentralization(Policy):
     from_top_n: int = 4
     to_min_rank: int = 20
     services: bool = True
+    last_sources: np.ndarray | None = field(default=None, init=False)  # cities that gave up jobs last year
 
     def _shares(self, model: "MigrationModel", sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """(len(sources), len(targets)) shares of each source's transfer going to each target."""
@@ -102,13 +103,12 @@ class Decentralization(Policy):
             moved_budget = self.rate * c.compliance[sources] * c.service_budget[sources]
             c.service_shift[sources] -= moved_budget
             np.add.at(c.service_shift, targets, (moved_budget[:, None] * shares).sum(axis=0))
-        self._last_sources = sources
+        self.last_sources = sources
 
     def gdp_cost(self, model: "MigrationModel") -> np.ndarray:
         cost = np.zeros(model.n_cities)
-        sources = getattr(self, "_last_sources", None)
-        if sources is not None:
-            cost[sources] = self.rate
+        if self.last_sources is not None:
+            cost[self.last_sources] = self.rate
         return cost
 
 

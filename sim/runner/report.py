@@ -138,49 +138,43 @@ def _colors(order: list[str]) -> dict[str, Any]:
     return {sc: cmap(i % 10) for i, sc in enumerate(order)}
 
 
-def fig_means(table: pd.DataFrame, outputs: list[str], order: list[str], path: Path) -> Path:
+def _interval_panels(frame: pd.DataFrame, value: str, outputs: list[str], rows: list[str], colors: dict,
+                     marker: str):
+    """One panel per output: a point with its 95% interval for each of ``rows`` (scenarios)."""
     ncols = min(4, len(outputs))
     nrows = math.ceil(len(outputs) / ncols)
-    fig, axes = _figure(nrows, ncols, 4.2, 0.5 + 0.45 * len(order) + 1.2)
-    colors = _colors(order)
+    fig, axes = _figure(nrows, ncols, 4.2, 0.5 + 0.45 * len(rows) + 1.2)
     for ax, out in zip(axes, outputs):
-        t = table[table["output"] == out].set_index("scenario").reindex(order)
-        ys = np.arange(len(order))[::-1]
-        for y, sc in zip(ys, order):
-            m, lo, hi = t.loc[sc, ["mean", "ci_low", "ci_high"]]
-            err = [[m - lo], [hi - m]] if np.isfinite(lo) else None
-            ax.errorbar([m], [y], xerr=err, fmt="o", color=colors[sc], capsize=4, label=sc)
-        ax.set_yticks(ys, order)
-        ax.set_xlabel(_label(out))
-        ax.set_title(COLUMNS.get(out, ("", out))[1], fontsize=8, wrap=True)
+        t = frame[frame["output"] == out].set_index("scenario").reindex(rows)
+        ys = np.arange(len(rows))[::-1]
+        for y, sc in zip(ys, rows):
+            v, lo, hi = t.loc[sc, [value, "ci_low", "ci_high"]]
+            err = [[v - lo], [hi - v]] if np.isfinite(lo) else None
+            ax.errorbar([v], [y], xerr=err, fmt=marker, color=colors[sc], capsize=4, label=sc)
+        ax.set_yticks(ys, rows)
         ax.grid(axis="x", alpha=0.3)
     for ax in axes[len(outputs):]:
         ax.set_visible(False)
+    return fig, axes
+
+
+def fig_means(table: pd.DataFrame, outputs: list[str], order: list[str], path: Path) -> Path:
+    fig, axes = _interval_panels(table, "mean", outputs, order, _colors(order), "o")
+    for ax, out in zip(axes, outputs):
+        ax.set_xlabel(_label(out))
+        ax.set_title(COLUMNS.get(out, ("", out))[1], fontsize=8, wrap=True)
     fig.suptitle("Final-year mean per scenario with 95% confidence interval across replications")
     return _save(fig, path)
 
 
 def fig_differences(diff: pd.DataFrame, outputs: list[str], order: list[str], baseline: str, path: Path) -> Path:
     others = [s for s in order if s != baseline]
-    ncols = min(4, len(outputs))
-    nrows = math.ceil(len(outputs) / ncols)
-    fig, axes = _figure(nrows, ncols, 4.2, 0.5 + 0.45 * len(others) + 1.2)
-    colors = _colors(order)
+    fig, axes = _interval_panels(diff, "difference", outputs, others, _colors(order), "s")
     for ax, out in zip(axes, outputs):
-        t = diff[diff["output"] == out].set_index("scenario").reindex(others)
-        ys = np.arange(len(others))[::-1]
-        for y, sc in zip(ys, others):
-            d, lo, hi = t.loc[sc, ["difference", "ci_low", "ci_high"]]
-            err = [[d - lo], [hi - d]] if np.isfinite(lo) else None
-            ax.errorbar([d], [y], xerr=err, fmt="s", color=colors[sc], capsize=4, label=sc)
         ax.axvline(0.0, color="black", lw=0.8, ls="--", label=f"no difference from {baseline}")
-        ax.set_yticks(ys, others)
         ax.set_xlabel(f"difference in {_label(out)}")
         ax.set_title(out.replace("_", " "), fontsize=9)
-        ax.grid(axis="x", alpha=0.3)
     axes[0].legend(fontsize=7, loc="best")
-    for ax in axes[len(outputs):]:
-        ax.set_visible(False)
     fig.suptitle(f"Difference from the baseline '{baseline}' in the final year, with 95% Welch confidence interval")
     return _save(fig, path)
 
