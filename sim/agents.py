@@ -41,13 +41,15 @@ class Migrant(_RowAgent):
     """Rural-hukou people who may move between their rural origin and cities (weight people)."""
 
     _fields = ("origin", "location", "weight", "skill", "urban_hukou", "job", "housing", "earnings",
-               "income", "savings", "health", "years_in_city")
+               "income", "savings", "debt", "health", "years_in_city", "household")
     origin = _column("migrants", "origin", int)
     location = _column("migrants", "location", int)  # HOME (-1) or a city index
     weight = _column("migrants", "weight")  # people
     skill = _column("migrants", "skill")
     urban_hukou = _column("migrants", "urban_hukou", bool)
     savings = _column("migrants", "savings")  # yuan per person
+    debt = _column("migrants", "debt")  # yuan per person, medical debt still to repay
+    household = _column("migrants", "household", int)  # row of model.households
     earnings = _column("migrants", "earnings")  # yuan/year per person
     income = _column("migrants", "income")  # yuan/year per person, disposable
     health = _column("migrants", "health")
@@ -67,7 +69,8 @@ class Migrant(_RowAgent):
         mk = self.model.market
         origin, location = self.origin, self.location
         if place == HOME:
-            value = self.skill * self.health * mk.rural_income[origin] + mk.service_weight * mk.rural_services
+            farm = self.model.households.farm_productivity[self.model.migrants.household[self.index]]
+            value = self.skill * self.health * farm * mk.rural_income[origin] + mk.service_weight * mk.rural_services
         else:
             if not mk.open[place]:
                 return -math.inf

@@ -327,3 +327,19 @@ def top_share(sizes: ArrayLike, k: int = 1) -> float:
     k = min(int(k), s.size)
     top = np.partition(s, s.size - k)[s.size - k:]
     return float(top.sum() / total)
+
+
+def weighted_median(values: ArrayLike, weights: ArrayLike | None = None) -> float:
+    """Median of ``values`` with each value counting ``weights`` times (the lower median at an exact half).
+
+    Units: those of ``values``.  Empty input or zero total weight gives nan.
+    """
+    y = _as_1d(values, "values")
+    w = _as_weights(weights, y.size)
+    if w is None:
+        w = np.ones(y.size)
+    if y.size == 0 or not w.sum() > 0:
+        return float("nan")
+    order = np.argsort(y, kind="stable")
+    cum = np.cumsum(w[order])
+    return float(y[order][np.searchsorted(cum, 0.5 * cum[-1])])

@@ -55,8 +55,9 @@ class Market:
     cost_horizon: float
 
 
-def place_values(market: Market, skill, health, origin, location, candidates) -> np.ndarray:
-    """Net value (yuan/year) of each candidate place for each agent; candidates (n, K), HOME = rural home."""
+def place_values(market: Market, skill, health, origin, location, candidates, farm=None) -> np.ndarray:
+    """Net value (yuan/year) of each candidate place for each agent; candidates (n, K), HOME = rural home.
+    ``farm`` is each agent's household farm productivity (1 when omitted)."""
     at_home = candidates == HOME
     city = np.where(at_home, 0, candidates)
     # per-city parts first (C values), so each agent-place pair needs few gathers
@@ -67,7 +68,8 @@ def place_values(market: Market, skill, health, origin, location, candidates) ->
     formal_rent = market.formal_rent[city]
     rent = np.where(earnings >= market.housing_threshold * formal_rent, formal_rent, market.village_rent[city])
     city_value = earnings - rent + amenity[city]
-    home_value = skill * health * market.rural_income[origin] + market.service_weight * market.rural_services
+    farm_income = market.rural_income[origin] if farm is None else farm * market.rural_income[origin]
+    home_value = skill * health * farm_income + market.service_weight * market.rural_services
     value = np.where(at_home, home_value[:, None], city_value)
     # one-off moving cost, spread over the horizon
     n_cities = market.distance_km.shape[0]
@@ -89,10 +91,11 @@ def sampled_city_correction(noise: float, k: int) -> float:
     return noise * np.log(k) if k > 1 else 0.0
 
 
-def utilities(market: Market, skill, health, origin, location, candidates, noise: float = 0.0) -> np.ndarray:
+def utilities(market: Market, skill, health, origin, location, candidates, noise: float = 0.0,
+              farm=None) -> np.ndarray:
     """Log utility of each candidate (columns: home, current place, heard-of cities); -inf for
     duplicates and closed cities (not choosable)."""
-    value = place_values(market, skill, health, origin, location, candidates)
+    value = place_values(market, skill, health, origin, location, candidates, farm)
     u = np.log(np.maximum(value, UTILITY_FLOOR)) + market.home_attachment * (candidates == HOME)
     u[:, 2:] -= sampled_city_correction(noise, candidates.shape[1] - 2)
     closed = (candidates != HOME) & ~market.open[np.maximum(candidates, 0)]

@@ -11,16 +11,16 @@ from typing import Any
 
 import mesa
 import numpy as np
-from scipy.stats import norm
 
-from . import economy, government, health, migration
+from . import economy, government, health, households, migration
 from . import outcomes as out
 from . import params as P
 from .agents import LocalGovernment, Migrant, UrbanVillager
 from .errors import InputError
 from .network import CityNetwork, build_network
-from .policies import HukouCap, policies_from_params
+from .policies import Rules, policies_from_params
 from .scenario import Scenario, check_consistency
+from .series import ChinaHistory
 from .state import (DANGEROUS, FARMING, FORMAL, FORMAL_HOUSING, HOME, INFORMAL, OWN_HOME, VILLAGE_ROOM,
                     CityArrays, MigrantArrays, VillagerArrays)
 
@@ -40,16 +40,20 @@ class MigrationModel(mesa.Model):
         self.p = self._validated(params)
         self.scenario_name = scenario_name
         self.network = network if network is not None else self._build_network(base_dir)
-        self._add_new_city()
-        self.n_cities = self.network.n
         self.start_year = int(self.p["start_year"])
-        self.equal_services = False  # set by hukou reform
-        self.extra_conversion = 0.0  # set by hukou reform
         self.natural_increase = 0.0  # people added by births minus deaths since the start
-        self.policies = policies_from_params(self.p, new_city=self.new_city, capital=self.capital)
-        self.cap_policy = next((x for x in self.policies if isinstance(x, HukouCap)), None)
+        self.refused_entry = 0.0  # people refused entry to capped cities this year
+        self.dormant_cities: list[int] = []  # cities a policy founds later (inactive until then)
+        self.policies = policies_from_params(self.p)
+        for policy in self.policies:
+            policy.on_build(self)
+        self.n_cities = self.network.n
+        p = self.p
+        self.history = (ChinaHistory(self.start_year, p["productivity_growth"], p["rural_productivity_growth"],
+                                     p["dibao_growth"]) if p["growth_series"] == "china" else None)
         self._initial_state()
         self._create_agents()
+        self._set_rules()
         # the initial year: markets clear and incomes are earned, so step 0 has outputs too
         self._fund_services()
         self._update_economy()
@@ -89,31 +93,12 @@ class MigrationModel(mesa.Model):
                              zipf_exponent=p["network_zipf_exponent"], largest_city=p["network_largest_city"],
                              extent_km=p["network_extent_km"], seed=p["network_seed"])
 
-    def _add_new_city(self) -> None:
-        """Add the (dormant) new city of the new-city policy beside the capital."""
-        net = self.network
-        beside = self.p["new_city_beside"]
-        if beside:
-            if beside not in net.names:
-                raise InputError("<scenario>", "policy.new_city.beside", f"no city named {beside!r} in the network")
-            self.capital = net.names.index(beside)
-        else:
-            self.capital = int(np.argmax(net.population))
-        self.new_city = -1
-        if self.p["new_city_enabled"]:
-            # south-south-west of the capital, as Xiongan lies from Beijing (a fixed direction
-            # keeps the layout reproducible)
-            x, y = net.point_near(self.capital, self.p["new_city_distance_km"], angle=-2.0)
-            self.network = net.with_city("New City", x, y, 0.0, self.capital)
-            self.new_city = self.network.n - 1
-
     def _initial_state(self) -> None:
         p, rng, C = self.p, self.rng, self.network.n
         source = self.network.population.astype(float).copy()
         active = np.ones(C, bool)
-        if self.new_city >= 0:
-            source[self.new_city] = 0.0
-            active[self.new_city] = False
+        source[self.dormant_cities] = 0.0
+        active[self.dormant_cities] = False
         total = p["total_population"]
         urban = p["urban_share"] * total
         size0 = urban * source / source.sum()
@@ -148,6 +133,8 @@ class MigrationModel(mesa.Model):
         m.skill = rng.lognormal(-sigma**2 / 2, sigma, n)
         m.years_in_city = np.where(at_home, 0, rng.integers(0, 6, n)).astype(np.int16)
         m.housing = np.where(at_home, OWN_HOME, VILLAGE_ROOM).astype(np.int8)
+        m.household, n_households = households.form_households(m.origin, p["members"], rng)
+        self.households = households.new_households(n_households, p["farm_productivity_dispersion"], rng)
         self.migrants = m
 
         v = VillagerArrays.empty()
@@ -163,10 +150,9 @@ class MigrationModel(mesa.Model):
             service_shift=np.zeros(C), service_budget=np.zeros(C), gdp=np.zeros(C),
             compliance=np.full(C, p["compliance_initial"]), cap=np.full(C, np.inf), enforcement=np.zeros(C),
             migrant_access=np.full(C, p["migrant_service_access"]), active=active, hinterland0=hinterland0)
-        # natives' incomes relative to the city wage, by decile of a log-normal with mean 1
-        s = p["native_income_dispersion"]
-        self.native_multiplier = np.exp(s * norm.ppf((np.arange(NATIVE_GROUPS) + 0.5) / NATIVE_GROUPS) - s**2 / 2)
-        self.native_multiplier /= self.native_multiplier.mean()
+        # natives' and villagers' wage incomes relative to the city wage, by decile of a log-normal with mean 1
+        self.native_multiplier = households.decile_multipliers(p["native_income_dispersion"], NATIVE_GROUPS)
+        self.villager_multiplier = households.decile_multipliers(p["villager_income_dispersion"], NATIVE_GROUPS)
         self._dirty, self._tally_cache = True, None
         self.initial_population = self.total_population()
 
@@ -196,26 +182,33 @@ class MigrationModel(mesa.Model):
         return self.start_year + int(round(self.time))
 
     # ------------------------------------------------------------------------- mechanisms
+    def _in_force(self) -> list:
+        return [x for x in self.policies if x.active(self)]
+
+    def _set_rules(self) -> None:
+        """The year's institutions: the scenario's baseline, adjusted by every policy in force."""
+        self.rules = Rules.baseline(self.p, self.n_cities)
+        for policy in self._in_force():
+            policy.set_rules(self, self.rules)
+
     def _issue_directives(self) -> None:
-        for policy in self.policies:
-            if policy.active(self):
-                policy.apply(self)
+        self._set_rules()
+        self.refused_entry = 0.0
+        for policy in self._in_force():
+            policy.issue(self)
 
     def _govern(self) -> None:
         p, c = self.p, self.cities
-        active_policies = [x for x in self.policies if x.active(self)]
-        if active_policies:
-            cost = sum(x.gdp_cost(self) for x in active_policies)
+        in_force = self._in_force()
+        directives = [x for x in in_force if x.directive]
+        if directives:
+            cost = sum(x.gdp_cost(self) for x in directives)
             c.compliance = government.update_compliance(c.compliance, c.active, p["compliance_speed"],
                                                         p["central_pressure"], p["gdp_resistance"], cost)
-        if self.cap_policy is not None and self.cap_policy.active(self):
-            c.enforcement = government.cap_enforcement(self.city_population(), c.cap, c.compliance,
-                                                       p["enforcement_intensity"])
-            government.demolish(self.villagers, c.enforcement, p["enforcement_demolition"])
-            government.evict(self.migrants, c.enforcement, p["enforcement_eviction"], self.city_population(), c.cap,
-                             self.rng)
-        else:
-            self.migrants.evicted[:] = False
+        c.enforcement = np.zeros(self.n_cities)
+        self.migrants.evicted[:] = False
+        for policy in in_force:
+            policy.govern(self)
         self._dirty = True
         # governments compete for GDP by requisitioning farmland; capped cities shrink construction land instead
         drive = government.gdp_drive(c.gdp, self.city_population(), c.active, p["gdp_competition"])
@@ -235,14 +228,22 @@ class MigrationModel(mesa.Model):
         hukou = self.hukou_population()
         revenue = p["tax_rate"] * c.gdp + p["central_transfer"] * self._prices() * hukou
         c.service_budget = np.maximum(p["service_share"] * revenue + c.service_shift, 0.0)
-        if self.equal_services:
+        if self.rules.equal_services:
             c.migrant_access = np.ones(self.n_cities)
         else:
-            c.migrant_access = p["migrant_service_access"] * (1.0 - p["enforcement_school_exclusion"] * c.enforcement)
+            access = p["migrant_service_access"] + self.rules.migrant_access_gain
+            c.migrant_access = np.minimum(access, 1.0) * (1.0 - p["enforcement_school_exclusion"] * c.enforcement)
 
     def _prices(self) -> float:
         """Index of guarantees, medical costs and transfers (1 at the start)."""
         return (1.0 + self.p["dibao_growth"]) ** self.time
+
+    def _growth(self) -> tuple[float, float]:
+        """(urban productivity, farm output) relative to the start year: observed series or constant rates."""
+        if self.history is not None:
+            return self.history.urban_productivity(self.year), self.history.farm_output(self.year)
+        t = self.time
+        return (1 + self.p["productivity_growth"]) ** t, (1 + self.p["rural_productivity_growth"]) ** t
 
     def _update_economy(self) -> None:
         p, c = self.p, self.cities
@@ -250,13 +251,14 @@ class MigrationModel(mesa.Model):
         if t > 0:
             c.formal_jobs *= 1.0 + p["formal_job_growth"]
         size = self.city_population()
-        self.wage = economy.formal_wage(p["base_wage"] * (1 + p["productivity_growth"]) ** t, c.productivity, size,
+        urban_index, farm_index = self._growth()
+        self.wage = economy.formal_wage(p["base_wage"] * urban_index, c.productivity, size,
                                         p["reference_city_size"], p["agglomeration_elasticity"],
                                         p["congestion_elasticity"])
         m = self.migrants
         at_home = m.location == HOME
         farmers = np.bincount(m.origin[at_home], weights=m.weight[at_home], minlength=self.n_cities)
-        self.rural_income = economy.rural_income(p["rural_income"] * (1 + p["rural_productivity_growth"]) ** t,
+        self.rural_income = economy.rural_income(p["rural_income"] * farm_index * self.rules.farm_income_factor,
                                                  farmers, c.hinterland0, p["rural_labour_elasticity"])
         rent_index = (1 + p["rent_growth"]) ** t
         self.formal_rent = economy.formal_rent(p["formal_rent"] * rent_index, size, p["reference_city_size"],
@@ -308,6 +310,7 @@ class MigrationModel(mesa.Model):
         rng.shuffle(movers)
         # what each mover has heard of is fixed for the year; the markets they see are not
         candidates = self.candidates(movers)
+        in_force = self._in_force()
         for k, batch in enumerate(np.array_split(np.arange(len(movers)), p["decision_rounds"])):
             if len(batch) == 0:
                 continue
@@ -315,38 +318,23 @@ class MigrationModel(mesa.Model):
                 self._refresh_market()
             rows, cand = movers[batch], candidates[batch]
             u = migration.utilities(self.market, m.skill[rows], m.health[rows], m.origin[rows], m.location[rows], cand,
-                                    p["choice_noise"])
+                                    p["choice_noise"], self.households.farm_productivity[m.household[rows]])
             # the evicted may not stay in (or return to) the city that evicted them
             u[m.evicted[rows][:, None] & (cand == m.location[rows][:, None]) & (cand != HOME)] = -np.inf
             destination = cand[np.arange(len(rows)), migration.choose(u, p["choice_noise"], rng)]
-            if p["movement_control"] > 0:
+            if self.rules.movement_block > 0:
                 destination = self._control_movement(rows, destination)
-            if self.cap_policy is not None and self.cap_policy.active(self):
-                destination = self._ration_entry(rows, destination)
+            for policy in in_force:
+                destination = policy.filter_moves(self, rows, destination)
             self._move(rows, destination)
 
     def _control_movement(self, rows: np.ndarray, destination: np.ndarray) -> np.ndarray:
-        """Early-reform movement controls keep a (declining) share of would-be leavers at home."""
-        p, m = self.p, self.migrants
-        blocked = p["movement_control"] * np.exp(-p["control_decline"] * self.time)
+        """Movement controls (grain rations, custody and repatriation) keep a share of would-be leavers
+        at home; dated reforms lift them (``Rules.movement_block``)."""
+        m = self.migrants
         leaving = (m.location[rows] == HOME) & (destination != HOME)
-        stopped = leaving & (self.rng.random(len(rows)) < blocked)
+        stopped = leaving & (self.rng.random(len(rows)) < self.rules.movement_block)
         return np.where(stopped, HOME, destination)
-
-    def _ration_entry(self, rows: np.ndarray, destination: np.ndarray) -> np.ndarray:
-        """Capped cities issue residence permits only up to the room left under the cap; the
-        newcomers refused stay where they are (the evicted go home)."""
-        m, c, C = self.migrants, self.cities, self.n_cities
-        here = m.location[rows]
-        new = (destination != here) & (destination != HOME)
-        inflow = np.bincount(destination[new], weights=m.weight[rows][new], minlength=C)
-        room = np.maximum(c.cap - self.city_population(), 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            excess = np.where(np.isfinite(c.cap) & (inflow > 0), 1.0 - room / np.maximum(inflow, 1e-300), 0.0)
-        refuse_share = self.p["enforcement_intensity"] * c.compliance * np.clip(excess, 0.0, 1.0)
-        refused = new & (self.rng.random(len(rows)) < refuse_share[np.maximum(destination, 0)])
-        fallback = np.where(m.evicted[rows], HOME, here)
-        return np.where(refused, fallback, destination)
 
     def candidates(self, rows: np.ndarray) -> np.ndarray:
         """Places agents ``rows`` consider: home, where they are, and cities they have heard of
@@ -385,7 +373,8 @@ class MigrationModel(mesa.Model):
         wage = np.select([m.job == FORMAL, m.job == INFORMAL, m.job == DANGEROUS],
                          [self.wage[loc], self.informal_wage[loc],
                           self.informal_wage[loc] * (1 + p["dangerous_wage_premium"])], 0.0)
-        m.earnings = np.where(in_city, wage, self.rural_income[m.origin]) * m.skill * m.health
+        farm = self.rural_income[m.origin] * self.households.farm_productivity[m.household]
+        m.earnings = np.where(in_city, wage, farm) * m.skill * m.health
 
     def _clear_housing(self) -> None:
         p, m, v, c = self.p, self.migrants, self.villagers, self.cities
@@ -405,44 +394,69 @@ class MigrationModel(mesa.Model):
         build = p["floor_building_rate"] * np.clip((self.occupancy - 0.9) / 0.3, 0.0, 1.0) * (1 - c.enforcement)
         v.extra_rooms += build[v.city] * p["rooms_per_floor"] * v.weight
 
+    def _dibao_levels(self) -> tuple[float, float]:
+        """(urban, rural) guarantee standards this year, yuan per person a year; 0 where none is in force."""
+        if self.history is not None:
+            urban, rural = self.history.dibao_levels(self.year)
+        else:
+            urban, rural = self.p["urban_dibao"] * self._prices(), self.p["rural_dibao"] * self._prices()
+        return urban if self.rules.urban_dibao else 0.0, rural if self.rules.rural_dibao else 0.0
+
     def _settle_incomes(self, shocks: bool = True) -> None:
-        p, m, v, c = self.p, self.migrants, self.villagers, self.cities
-        prices = self._prices()
+        """Health shocks and medical debt, household pooling and remittances, targeted support and the
+        guarantees; then villagers' and natives' incomes by decile, and GDP."""
+        p, m, v, c, r, h = self.p, self.migrants, self.villagers, self.cities, self.rules, self.households
         loc = np.maximum(m.location, 0)
         in_city = m.location != HOME
         rent = np.where(in_city, np.where(m.housing == FORMAL_HOUSING, self.formal_rent[loc], self.village_rent[loc]), 0.0)
-        # health: recovery, then this year's serious episodes and their medical bills
+        # health: recovery, then this year's serious episodes; what savings do not pay becomes debt
         m.health += p["recovery_rate"] * (1.0 - m.health)
         if shocks:
             hit = health.health_shocks(m.job, p["dangerous_injury_rate"], p["baseline_illness_rate"], self.rng)
         else:
             hit = np.zeros(len(m), bool)
-        reimbursed = health.reimbursement(m.urban_hukou, m.job, m.location, self.equal_services,
-                                          p["urban_reimbursement"], p["rural_reimbursement"])
-        m.medical_cost = hit * p["medical_cost"] * prices * (1 - reimbursed)
+        reimbursed = health.reimbursement(m.urban_hukou, m.job, m.location, r.equal_services,
+                                          p["urban_reimbursement"], r.rural_reimbursement)
+        m.medical_cost = hit * p["medical_cost"] * self._prices() * (1 - reimbursed)
         m.health = np.where(hit, np.maximum(m.health - p["health_loss"], 0.05), m.health)
-        m.savings, unpaid = health.pay_medical_costs(m.medical_cost, m.savings)
-        income = m.earnings - rent - unpaid
-        urban_eligible = m.urban_hukou | (self.equal_services & in_city)
-        level = np.where(in_city, p["urban_dibao"], p["rural_dibao"]) * prices
-        income += health.guarantee_top_up(income, level, urban_eligible | ~in_city, p["dibao_coverage"])
-        m.income = np.maximum(income, 0.0)
+        m.savings, borrowed = health.pay_medical_costs(m.medical_cost, m.savings)
+        m.debt += borrowed
+        # households: members at home pool farm income with what members away send
+        H = len(h)
+        someone_home = np.bincount(m.household, weights=m.weight * ~in_city, minlength=H) > 0
+        net = m.earnings - rent
+        sent = households.remittances(net, in_city, p["remittance_share"], someone_home[m.household])
+        per_head, _ = households.pooled_income(m.household, ~in_city, m.weight, m.earnings, sent, H)
+        urban_level, rural_level = self._dibao_levels()
+        if r.poverty_reach > 0:
+            h.support = households.lift_to_line(per_head, h.support, p["poverty_line"], r.poverty_reach,
+                                                someone_home, self.rng)
+        income = np.where(in_city, net - sent, (per_head + h.support)[m.household])
+        # the guarantee tops income up to its level for the households it reaches (urban: local hukou, or
+        # every resident under equal services; rural: households at home)
+        reached = h.targeting[m.household] < p["dibao_coverage"]
+        urban_eligible = m.urban_hukou | (r.equal_services & in_city)
+        level = np.where(in_city, np.where(urban_eligible, urban_level, 0.0), rural_level)
+        income = np.where(reached, np.maximum(income, level), income)
+        # medical debt is repaid from income over the years
+        self.medical_repayment = np.minimum(m.debt, p["debt_repayment"] * np.maximum(income, 0.0))
+        m.debt -= self.medical_repayment
+        m.income = np.maximum(income - self.medical_repayment, 0.0)
         m.savings += p["savings_rate"] * np.maximum(m.income - p["poverty_line"], 0.0)
 
-        # villagers: rent from occupied rooms plus low wages; urban hukou, so the urban guarantee
+        # villagers: rent from occupied rooms plus wages (by decile); urban hukou, so the urban guarantee
         occupied = np.minimum(self.occupancy, 1.0)[v.city]
         rent_income = (v.rooms + v.extra_rooms) * occupied * self.village_rent[v.city] / np.maximum(v.weight, 1e-12)
-        v_income = rent_income + p["villager_wage_ratio"] * self.wage[v.city]
-        v_income += health.guarantee_top_up(v_income, p["urban_dibao"] * prices, np.ones(len(v), bool),
-                                            p["dibao_coverage"])
-        v.income = v_income
+        wage_income = p["villager_wage_ratio"] * self.wage[v.city][:, None] * self.villager_multiplier[None, :]
+        v_cells = rent_income[:, None] + wage_income
+        self.villager_decile_income = v_cells  # (villagers, deciles), before the guarantee
+        self.urban_guarantee = urban_level
+        v.income = np.average(v_cells, axis=1) if len(v) else np.zeros(0)
         v.savings += p["savings_rate"] * np.maximum(v.income - p["poverty_line"], 0.0)
 
         # natives (urban hukou, by income decile)
         native_income = self.wage[:, None] * self.native_multiplier[None, :]
-        native_income += health.guarantee_top_up(native_income, p["urban_dibao"] * prices,
-                                                 np.ones(native_income.shape, bool), p["dibao_coverage"])
-        self.native_income = native_income
+        self.native_income = native_income  # (cities, deciles), before the guarantee
 
         # GDP: wages over labour's share; farm income is farm output
         C = self.n_cities
@@ -455,7 +469,7 @@ class MigrationModel(mesa.Model):
 
     def _convert_hukou(self) -> None:
         c, p = self.cities, self.p
-        rate = p["hukou_conversion_rate"] * (1.0 - c.enforcement) + self.extra_conversion
+        rate = p["hukou_conversion_rate"] * (1.0 - c.enforcement) + self.rules.conversion_extra
         government.convert_hukou(self.migrants, rate, self.n_cities, self.rng)
         self._dirty = True
 

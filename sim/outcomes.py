@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import metrics
+from .households import guarantee_cells
+from .poverty import GROUP_PREFIXES, MEASURES, POVERTY_LINES, column, fgt_by_group
 from .state import DANGEROUS, FORMAL, HOME, VILLAGE_ROOM
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,7 +33,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "medical_poor": ("people", "Poor city residents whose medical bills this year took them below the line."),
     "gini_income": ("index", "Gini coefficient of disposable income per person."),
     "theil_income": ("index", "Theil T index of disposable income per person."),
-    "urban_rural_income_ratio": ("ratio", "Mean income of city residents over mean income of rural residents."),
+    "urban_rural_income_ratio": ("ratio", "Mean income per person of urban over rural households, as the NBS "
+                                          "measures it: from 2013 by residence (everyone living in a city); before "
+                                          "2013 urban-hukou households (the old urban household survey)."),
     "mean_income": ("yuan/year", "Mean disposable income per person (2010 prices)."),
     "zipf_exponent": ("zeta", "Gabaix-Ibragimov rank-size exponent of city populations (>1 flatter)."),
     "hhi": ("index", "Herfindahl index of city population shares."),
@@ -45,8 +49,35 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "mean_village_rent": ("yuan/year", "Mean urban-village rent per tenant."),
     "unauthorised_rooms": ("bed-spaces", "Bed-spaces in unauthorised added floors."),
     "mean_compliance": ("share", "Mean compliance of local governments with central directives."),
+    "catastrophic_health_share": ("share",
+                                  "Share of rural households (people) whose out-of-pocket medical spending this year "
+                                  "reached health.catastrophic_threshold of their income."),
+    "illness_poor_share": ("share", "Share of the poor (official line) who would not be poor without illness: "
+                                    "lost earnings and medical debt repaid this year (a check against surveys)."),
+    "medical_debt": ("yuan/person", "Mean medical debt still to repay, per rural-hukou person."),
+    "refused_entry": ("people", "People refused entry to capped cities this year."),
+    "movement_block": ("share", "Share of rural people's moves to cities stopped by movement controls this year."),
 }
 
+
+def _poverty_columns() -> dict[str, tuple[str, str]]:
+    """FGT 0/1/2 by group at every line; the official line's everyone/group columns keep the names above."""
+    doc = {"headcount": "FGT P0 (share below the line)", "gap": "FGT P1 (mean shortfall, share of the line)",
+           "severity": "FGT P2 (mean squared shortfall)"}
+    cols = {}
+    for key, line in POVERTY_LINES.items():
+        for prefix, who in GROUP_PREFIXES.items():
+            for measure in MEASURES:
+                name = column(prefix, measure, key)
+                if name not in COLUMNS:
+                    cols[name] = ("share", f"{doc[measure]} among {who}, at the {line.label}.")
+    return cols
+
+
+COLUMNS.update(_poverty_columns())
+
+
+NBS_RESIDENCE_YEAR = 2013  # first year of the NBS integrated household survey (urban and rural by residence)
 
 # population groups, for FGT's decomposition by group
 RURAL, FLOATING, CONVERTED, VILLAGERS, NATIVES = range(5)
@@ -56,26 +87,29 @@ def compute(model: "MigrationModel") -> dict[str, float]:
     """All outputs for the model's current state (people, yuan/year, shares)."""
     p, m, v, c = model.p, model.migrants, model.villagers, model.cities
     line = p["poverty_line"]
-    n_groups = model.native_multiplier.size
     at_home = m.location == HOME
     migrant_group = np.where(at_home, RURAL, np.where(m.urban_hukou, CONVERTED, FLOATING))
-    incomes = np.concatenate([m.income, v.income, model.native_income.ravel()])
-    weights = np.concatenate([m.weight, v.weight, np.repeat(c.natives / n_groups, n_groups)])
-    group = np.concatenate([migrant_group, np.full(len(v), VILLAGERS), np.full(c.natives.size * n_groups, NATIVES)])
+    deciles = model.native_income.shape[1]
+    # villagers and natives by income decile; the guarantee reaches a share of each decile (its coverage)
+    v_income, v_weight = guarantee_cells(model.villager_decile_income.ravel(), np.repeat(v.weight / deciles, deciles),
+                                         model.urban_guarantee, p["dibao_coverage"])
+    n_income, n_weight = guarantee_cells(model.native_income.ravel(), np.repeat(c.natives / deciles, deciles),
+                                         model.urban_guarantee, p["dibao_coverage"])
+    incomes = np.concatenate([m.income, v_income, n_income])
+    weights = np.concatenate([m.weight, v_weight, n_weight])
+    group = np.concatenate([migrant_group, np.full(len(v_income), VILLAGERS), np.full(len(n_income), NATIVES)])
     poor = incomes < line
-    # FGT is additively decomposable: each group's P0 is its poor people over its people
     people = np.bincount(group, weights=weights, minlength=5)
     poor_people = np.bincount(group, weights=weights * poor, minlength=5)
     income_sum = np.bincount(group, weights=weights * incomes, minlength=5)
 
-    def headcount(*groups: int) -> float:
-        total = people[list(groups)].sum()
-        return float(poor_people[list(groups)].sum() / total) if total > 0 else 0.0
-
     total = float(people.sum())
     urban_groups = [FLOATING, CONVERTED, VILLAGERS, NATIVES]
     urban = float(people[urban_groups].sum())
-    mean_urban = income_sum[urban_groups].sum() / urban if urban > 0 else np.nan
+    # NBS: urban households by residence from the 2013 integrated survey; before it, registered urban households
+    counted = urban_groups if model.year >= NBS_RESIDENCE_YEAR else [CONVERTED, VILLAGERS, NATIVES]
+    counted_people = people[counted].sum()
+    mean_urban = income_sum[counted].sum() / counted_people if counted_people > 0 else np.nan
     mean_rural = income_sum[RURAL] / people[RURAL] if people[RURAL] > 0 else np.nan
     floating = migrant_group == FLOATING
     floating_w = float(people[FLOATING])
@@ -85,20 +119,13 @@ def compute(model: "MigrationModel") -> dict[str, float]:
     sizes = model.city_population()[c.active]
     largest = float(sizes.max()) if sizes.size else 0.0
     gdp = float(c.gdp.sum() + model.rural_gdp)
-    return {
+    out = {
         "step": int(round(model.time)),
         "year": model.year,
         "population": total,
         "urbanization_rate": urban / total,
         "hukou_urbanization_rate": float(people[[CONVERTED, VILLAGERS, NATIVES]].sum()) / total,
         "migrant_population": floating_w,
-        "poverty_headcount": metrics.fgt(incomes, line, 0, weights),
-        "poverty_gap": metrics.fgt(incomes, line, 1, weights),
-        "poverty_severity": metrics.fgt(incomes, line, 2, weights),
-        "migrant_poverty_headcount": headcount(FLOATING),
-        "villager_poverty_headcount": headcount(VILLAGERS),
-        "rural_poverty_headcount": headcount(RURAL),
-        "urban_hukou_poverty_headcount": headcount(CONVERTED, NATIVES),
         "new_urban_poor": float(poor_people[FLOATING]),
         "medical_poor": float(m.weight[floating_poor & (m.income + m.medical_cost >= line)].sum()),
         "gini_income": metrics.gini(incomes, weights),
@@ -118,4 +145,49 @@ def compute(model: "MigrationModel") -> dict[str, float]:
         if tenants.any() else 0.0,
         "unauthorised_rooms": float(v.extra_rooms.sum()),
         "mean_compliance": float(c.compliance[c.active].mean()),
+        "refused_entry": float(model.refused_entry),
+        "movement_block": float(model.rules.movement_block),
+    }
+    out.update(_health_outcomes(model, line))
+    out.update(_poverty_outcomes(incomes, weights, group, line))
+    return {name: out[name] for name in COLUMNS}
+
+
+def _poverty_outcomes(incomes: np.ndarray, weights: np.ndarray, group: np.ndarray, official: float) -> dict:
+    """FGT 0/1/2 by group at every line (FGT is additively decomposable, so groups combine by people)."""
+    people = np.bincount(group, weights=weights, minlength=5)
+    # reported group -> the outcome groups it is made of
+    members = {"": [RURAL, FLOATING, CONVERTED, VILLAGERS, NATIVES], "migrant_": [FLOATING],
+               "villager_": [VILLAGERS], "rural_": [RURAL], "urban_hukou_": [CONVERTED, NATIVES]}
+    out = {}
+    for key, line in POVERTY_LINES.items():
+        z = line.value(official, incomes, weights)
+        by_group = fgt_by_group(incomes, weights, group, 5, z)
+        for prefix, gs in members.items():
+            n = people[gs].sum()
+            values = (people[gs, None] * by_group[gs]).sum(axis=0) / n if n > 0 else np.zeros(3)
+            for measure, a in MEASURES.items():
+                out[column(prefix, measure, key)] = float(values[a])
+    return out
+
+
+def _health_outcomes(model: "MigrationModel", line: float) -> dict:
+    """Catastrophic health spending among rural households and the poor who are poor because of illness."""
+    p, m = model.p, model.migrants
+    H = len(model.households)
+    w = m.weight
+    before = m.income + model.medical_repayment  # income before repaying medical debt
+    spent = np.bincount(m.household, weights=w * m.medical_cost, minlength=H)
+    earned = np.bincount(m.household, weights=w * np.maximum(before, 0.0), minlength=H)
+    members = np.bincount(m.household, weights=w, minlength=H)
+    catastrophic = spent >= p["catastrophic_threshold"] * np.maximum(earned, 1e-9)
+    catastrophic &= spent > 0
+    lost = m.earnings * (1.0 - m.health) / np.maximum(m.health, 1e-9)  # earnings illness took this year
+    poor = m.income < line
+    because = poor & (m.income + model.medical_repayment + lost >= line)
+    poor_people = float(w[poor].sum())
+    return {
+        "catastrophic_health_share": float(members[catastrophic].sum() / members.sum()) if members.sum() > 0 else 0.0,
+        "illness_poor_share": float(w[because].sum() / poor_people) if poor_people > 0 else 0.0,
+        "medical_debt": float(np.average(m.debt, weights=w)) if w.sum() > 0 else 0.0,
     }

@@ -86,6 +86,14 @@ class Param:
 
 
 P = Param
+
+
+def _event(key: str, year: int, what: str) -> tuple[Param, Param]:
+    """The two fields every dated reform has: whether the scenario includes it, and its year."""
+    return (P(f"policy.{key}.enabled", bool, False, "-", f"{what} (a dated reform; off unless enabled)"),
+            P(f"policy.{key}.start_year", int, year, "year", "Year it comes into force.", 1900, 2200))
+
+
 PARAMS: tuple[Param, ...] = (
     # --- simulation -------------------------------------------------------------------
     P("simulation.start_year", int, 1982, "year", "Calendar year of the initial state (step 0).", 1900, 2100),
@@ -125,9 +133,14 @@ PARAMS: tuple[Param, ...] = (
     P("economy.agglomeration_elasticity", float, 0.06, "-", "Elasticity of urban productivity with city size.", 0.0, 0.5),
     P("economy.congestion_elasticity", float, 0.0, "-",
       "Elasticity of a city's productivity loss to size (pollution, commuting); Au-Henderson's inverted U.", 0.0, 0.5),
-    P("economy.productivity_growth", float, 0.07, "1/year", "Growth of urban productivity (TFP).", -0.2, 0.5),
+    P("economy.productivity_growth", float, 0.07, "1/year",
+      "Growth of urban productivity (TFP) in years the growth series does not cover.", -0.2, 0.5),
+    P("economy.growth_series", str, "none", "-",
+      "Observed yearly series that drive growth (sim/data/series): 'china' = NBS urban income, primary-sector "
+      "value added and CPI indices; 'none' = the constant growth rates.", choices=("none", "china")),
     P("economy.rural_income", float, 1100.0, "yuan/year", "Rural income per person at the start.", 0.0, 1e7),
-    P("economy.rural_productivity_growth", float, 0.05, "1/year", "Growth of agricultural productivity.", -0.2, 0.5),
+    P("economy.rural_productivity_growth", float, 0.05, "1/year",
+      "Growth of agricultural output in years the growth series does not cover.", -0.2, 0.5),
     P("economy.rural_labour_elasticity", float, 0.3, "-",
       "Elasticity of farm output to farm labour; < 1 means surplus labour (leaving raises income of those who stay), 1 means a fixed rural wage.",
       0.0, 1.0),
@@ -175,9 +188,9 @@ PARAMS: tuple[Param, ...] = (
       "Weight migrants give to the yuan value of public services (schools, hospitals) they can use.", 0.0, 10.0),
     P("migration.home_attachment", float, 0.3, "log-income", "Utility bonus of living at home with family and land.", 0.0, 10.0),
     P("migration.movement_control", float, 0.9, "share",
-      "Share of rural people's moves to cities blocked by hukou movement controls in the start year "
-      "(grain rations, custody and repatriation; relaxed from 1984 and abolished in 2003).", 0.0, 1.0),
-    P("migration.control_decline", float, 0.12, "1/year", "Rate at which movement controls relax (exponential).", 0.0, 10.0),
+      "Share of rural people's moves to cities blocked by hukou movement controls in the start year; dated "
+      "reforms ([policy.market_towns], [policy.temporary_residence], [policy.grain_rationing_end], "
+      "[policy.custody_end]) lift them.", 0.0, 1.0),
     P("migration.return_health_threshold", float, 0.5, "health",
       "Migrants whose health is below this return home (they cannot work in the city).", 0.0, 1.0),
     # --- health and social protection ---------------------------------------------------
@@ -185,15 +198,39 @@ PARAMS: tuple[Param, ...] = (
     P("health.baseline_illness_rate", float, 0.01, "1/year", "Yearly chance of a serious illness for anyone else.", 0.0, 1.0),
     P("health.medical_cost", float, 8000.0, "yuan", "Cost of treating a serious episode, at start prices.", 0.0, 1e8),
     P("health.urban_reimbursement", float, 0.7, "share", "Share reimbursed by urban medical insurance (urban hukou or formal job).", 0.0, 1.0),
-    P("health.rural_reimbursement", float, 0.3, "share", "Share reimbursed by the rural cooperative medical scheme.", 0.0, 1.0),
+    P("health.rural_reimbursement", float, 0.3, "share",
+      "Share of medical bills reimbursed for rural hukou holders before [policy.rural_medical_scheme].", 0.0, 1.0),
     P("health.health_loss", float, 0.4, "health", "Health lost in a serious episode (health is 0..1).", 0.0, 1.0),
     P("health.recovery_rate", float, 0.3, "1/year", "Share of lost health recovered each year.", 0.0, 1.0),
     P("health.savings_rate", float, 0.2, "share", "Share of income above the poverty line saved.", 0.0, 1.0),
-    P("health.poverty_line", float, 2300.0, "yuan/year", "Poverty line (official rural line, 2010 prices).", 0.0, 1e7),
-    P("health.urban_dibao", float, 1800.0, "yuan/year", "Urban minimum living guarantee, for local urban hukou holders.", 0.0, 1e7),
-    P("health.rural_dibao", float, 900.0, "yuan/year", "Rural minimum living guarantee, for rural hukou holders at home.", 0.0, 1e7),
-    P("health.dibao_coverage", float, 0.5, "share", "Share of the eligible poor the guarantee actually reaches.", 0.0, 1.0),
-    P("health.dibao_growth", float, 0.05, "1/year", "Growth of guarantee levels and medical costs.", -0.2, 0.5),
+    P("health.debt_repayment", float, 0.2, "share",
+      "Share of a year's income that goes to repaying medical debt, until it is repaid.", 0.0, 1.0),
+    P("health.catastrophic_threshold", float, 0.4, "share",
+      "Out-of-pocket medical spending at or above this share of income is catastrophic (WHO-style measure).",
+      0.01, 10.0),
+    P("health.poverty_line", float, 2300.0, "yuan/year", "Poverty line (official rural line, 2010 prices).", 1.0, 1e7),
+    P("health.urban_dibao", float, 1800.0, "yuan/year",
+      "Urban minimum living guarantee at the start, for local urban hukou holders (with the 'china' series: "
+      "the Ministry of Civil Affairs' average standard instead).", 0.0, 1e7),
+    P("health.rural_dibao", float, 900.0, "yuan/year",
+      "Rural minimum living guarantee at the start, for rural households at home (with the 'china' series: the "
+      "Ministry of Civil Affairs' average standard instead).", 0.0, 1e7),
+    P("health.dibao_coverage", float, 0.5, "share",
+      "Share of the eligible households the guarantee reaches; those it reaches are topped up to its level.",
+      0.0, 1.0),
+    P("health.dibao_from_start", bool, True, "-",
+      "Both guarantees exist from the start year (else only from [policy.urban_dibao] and [policy.rural_dibao])."),
+    P("health.dibao_growth", float, 0.05, "1/year",
+      "Growth of guarantee levels and medical costs (guarantees: in years the series do not cover).", -0.2, 0.5),
+    # --- households ---------------------------------------------------------------------
+    P("households.members", int, 2, "agents",
+      "Migrant agents per rural household: members share farm and income; those away send remittances.", 1, 20),
+    P("households.farm_productivity_dispersion", float, 0.0, "-",
+      "Log-normal sigma of farm productivity (land, soil, skill) between rural households.", 0.0, 3.0),
+    P("households.remittance_share", float, 0.0, "share",
+      "Share of a member's city earnings after rent sent to the household at home.", 0.0, 1.0),
+    P("households.villager_income_dispersion", float, 0.5, "-",
+      "Log-normal sigma of urban villagers' wage incomes (by decile, as natives).", 0.0, 3.0),
     # --- local governments ------------------------------------------------------------
     P("government.tax_rate", float, 0.12, "share", "Local revenue as a share of city GDP.", 0.0, 1.0),
     P("government.service_share", float, 0.3, "share", "Share of revenue spent on schools and hospitals.", 0.0, 1.0),
@@ -243,6 +280,41 @@ PARAMS: tuple[Param, ...] = (
     P("policy.new_city.distance_km", float, 100.0, "km", "Distance from the capital.", 1.0, 5000.0),
     P("policy.new_city.relocation_rate", float, 0.05, "1/year",
       "Share of the capital's formal jobs and service budget relocated to the new city per year.", 0.0, 1.0),
+    # --- China's dated reforms (sim/policies/history.py); off unless a scenario enables them ---------
+    *_event("market_towns", 1984, "Peasants may settle in market towns (self-supplied grain hukou)."),
+    P("policy.market_towns.release", float, 0.3, "share", "Share of the movement controls still in force it lifts.", 0.0, 1.0),
+    *_event("temporary_residence", 1985, "Temporary residence permits."),
+    P("policy.temporary_residence.release", float, 0.3, "share", "Share of the movement controls still in force it lifts.", 0.0, 1.0),
+    *_event("grain_rationing_end", 1993, "Grain rationing ends."),
+    P("policy.grain_rationing_end.release", float, 0.5, "share", "Share of the movement controls still in force it lifts.", 0.0, 1.0),
+    *_event("custody_end", 2003, "Custody and repatriation abolished: the last movement controls go."),
+    *_event("small_town_hukou", 2001, "Small-town hukou reform."),
+    P("policy.small_town_hukou.conversion_rate", float, 0.02, "1/year",
+      "Extra share of small cities' floating population admitted to hukou per year.", 0.0, 1.0),
+    P("policy.small_town_hukou.max_size", float, 1e6, "people", "Cities below this size count as small.", 0.0, 1e9),
+    *_event("tiered_hukou", 2014, "Tiered hukou reform by city size, and residence permits."),
+    P("policy.tiered_hukou.small_rate", float, 0.06, "1/year", "Extra conversion in cities under 1 million.", 0.0, 1.0),
+    P("policy.tiered_hukou.medium_rate", float, 0.04, "1/year", "Extra conversion in cities of 1 to 3 million.", 0.0, 1.0),
+    P("policy.tiered_hukou.large_rate", float, 0.02, "1/year", "Extra conversion in cities of 3 to 5 million.", 0.0, 1.0),
+    P("policy.tiered_hukou.megacity_rate", float, 0.0, "1/year", "Extra conversion in cities over 5 million.", 0.0, 1.0),
+    P("policy.tiered_hukou.permit_access", float, 0.2, "share",
+      "Extra share of public services residence-permit holders may use.", 0.0, 1.0),
+    *_event("settlement_limits", 2019, "Settlement limits removed below 3 million, relaxed at 3 to 5 million."),
+    P("policy.settlement_limits.open_rate", float, 0.05, "1/year", "Extra conversion in cities under 3 million.", 0.0, 1.0),
+    P("policy.settlement_limits.relaxed_rate", float, 0.02, "1/year", "Extra conversion in cities of 3 to 5 million.",
+      0.0, 1.0),
+    *_event("urban_dibao", 1999, "Urban minimum living guarantee nationwide."),
+    *_event("rural_dibao", 2007, "Rural minimum living guarantee nationwide."),
+    *_event("rural_medical_scheme", 2003, "New rural cooperative medical scheme rolled out."),
+    P("policy.rural_medical_scheme.full_year", int, 2008, "year", "Year the roll-out is complete.", 1900, 2200),
+    P("policy.rural_medical_scheme.reimbursement", float, 0.45, "share",
+      "Share of rural residents' medical bills paid once rolled out.", 0.0, 1.0),
+    *_event("agricultural_tax", 2006, "Agricultural tax abolished; direct farm subsidies."),
+    P("policy.agricultural_tax.income_gain", float, 0.06, "share", "Rise in farm income from taxes removed and subsidies.",
+      0.0, 1.0),
+    *_event("targeted_poverty", 2014, "Targeted poverty alleviation."),
+    P("policy.targeted_poverty.reach", float, 0.3, "share",
+      "Share of poor rural households found and lifted to the official line each year.", 0.0, 1.0),
 )
 
 BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}

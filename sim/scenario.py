@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from . import params as P
 from .errors import InputError
+from .policies.history import HISTORY
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 _TOP_LEVEL = ("name", "description", "extends")
@@ -178,3 +179,18 @@ def check_consistency(values: Mapping[str, Any], source: str) -> None:
     if values["initial_migrant_share"] + values["villager_share"] > 1.0:
         raise InputError(source, "population.initial_migrant_share",
                          "initial_migrant_share + villager_share must not exceed 1")
+    last_year = values["start_year"] + values["steps"]
+    for key in _dated_reforms():
+        if values[f"{key}_enabled"] and not values["start_year"] - 100 <= values[f"{key}_start_year"] <= last_year:
+            raise InputError(source, f"policy.{key}.start_year",
+                             f"got {values[f'{key}_start_year']}, outside the run; expected a year from "
+                             f"{values['start_year'] - 100} to {last_year} (simulation.start_year + steps)")
+    if values["rural_medical_scheme_enabled"] and \
+            values["rural_medical_scheme_full_year"] < values["rural_medical_scheme_start_year"]:
+        raise InputError(source, "policy.rural_medical_scheme.full_year",
+                         "must not be before policy.rural_medical_scheme.start_year")
+
+
+def _dated_reforms() -> list[str]:
+    """Keys of the dated reforms (policies with an ``enabled`` and a ``start_year`` field)."""
+    return [key for key in HISTORY if f"policy.{key}.enabled" in P.BY_KEY]

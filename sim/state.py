@@ -34,6 +34,8 @@ class MigrantArrays:
     earnings: np.ndarray  # float64: yuan/year per person, before transfers and costs
     income: np.ndarray  # float64: disposable yuan/year per person (earnings + guarantee - rent - medical)
     savings: np.ndarray  # float64: yuan per person
+    debt: np.ndarray  # float64: medical debt still to repay, yuan per person
+    household: np.ndarray  # int32: row of the HouseholdArrays this agent belongs to
     health: np.ndarray  # float64: 0..1, multiplies earning capacity
     medical_cost: np.ndarray  # float64: out-of-pocket medical spending this year, yuan per person
     years_in_city: np.ndarray  # int16: years since arriving in the current city
@@ -45,7 +47,7 @@ class MigrantArrays:
             origin=np.zeros(n, np.int32), location=np.full(n, HOME, np.int32), weight=np.zeros(n),
             skill=np.ones(n), urban_hukou=np.zeros(n, bool), job=np.zeros(n, np.int8),
             housing=np.zeros(n, np.int8), earnings=np.zeros(n), income=np.zeros(n), savings=np.zeros(n),
-            health=np.ones(n), medical_cost=np.zeros(n), years_in_city=np.zeros(n, np.int16),
+            debt=np.zeros(n), household=np.zeros(n, np.int32), health=np.ones(n), medical_cost=np.zeros(n), years_in_city=np.zeros(n, np.int16),
             evicted=np.zeros(n, bool),
         )
 
@@ -60,6 +62,22 @@ class MigrantArrays:
     def floating(self) -> np.ndarray:
         """Living in a city without its hukou: the floating population."""
         return (self.location >= 0) & ~self.urban_hukou
+
+
+@dataclass
+class HouseholdArrays:
+    """Rural households: migrant agents who share a farm and pool income (one row per household type).
+
+    Members at home share the household's farm income and the remittances of members away; poverty is
+    measured on that pooled income per head, as the NBS household survey measures it.
+    """
+
+    farm_productivity: np.ndarray  # float64: multiplier of the hinterland's farm income per person (land, soil)
+    targeting: np.ndarray  # float64: uniform 0..1; the guarantee reaches the household when below its coverage
+    support: np.ndarray  # float64: targeted poverty-alleviation support, yuan per head a year
+
+    def __len__(self) -> int:
+        return len(self.farm_productivity)
 
 
 @dataclass

@@ -21,7 +21,7 @@ def _agents_and_candidates(model, n=300):
 @pytest.mark.parametrize("name, noise", [("neutral", 0.3), ("cap", 0.05), ("hukou_reform", 1.0), ("neutral", 0.0)])
 def test_fast_path_gives_the_reference_choice_probabilities(name, noise):
     sc = small(name, **{"migration.choice_noise": noise, "policy.cap.start_year": 1984,
-                        "policy.reform.start_year": 1984})
+                        "policy.reform.start_year": 1984, "households.farm_productivity_dispersion": 0.7})
     model = sim.MigrationModel.from_scenario(sc, rng=8)
     model.run(6)  # a state with migrants in cities, rents, enforcement, converted agents
     model._refresh_market()
@@ -29,7 +29,7 @@ def test_fast_path_gives_the_reference_choice_probabilities(name, noise):
     m = model.migrants
     fast = migration.choice_probabilities(
         migration.utilities(model.market, m.skill[rows], m.health[rows], m.origin[rows], m.location[rows], cand,
-                            noise), noise)
+                            noise, model.households.farm_productivity[m.household[rows]]), noise)
     agents = {a.index: a for a in model.agents_by_type[Migrant]}
     reference = np.array([agents[i].choice_probabilities(list(c)) for i, c in zip(rows, cand)])
     np.testing.assert_allclose(fast, reference, rtol=1e-9, atol=1e-12)

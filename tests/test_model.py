@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import sim
+import sim.policies
 from sim.agents import LocalGovernment, Migrant, UrbanVillager
 from sim.state import HOME
 
@@ -123,7 +124,7 @@ def test_requisition_creates_villagers_and_decentralization_moves_jobs():
 def test_hukou_reform_gives_equal_access_and_converts():
     sc = small("hukou_reform", **{"policy.reform.start_year": 1984})
     model = run_model(sc, steps=8)
-    assert model.equal_services
+    assert model.rules.equal_services
     assert np.allclose(model.cities.migrant_access, 1.0)
     base = run_model(small("neutral"), steps=8)
     assert model.metrics()["hukou_urbanization_rate"] > base.metrics()["hukou_urbanization_rate"]
@@ -133,12 +134,13 @@ def test_new_city_is_founded_beside_the_capital():
     sc = small("new_city", **{"policy.new_city.founded_year": 1985, "policy.cap.start_year": 1985,
                               "policy.new_city.beside": ""})
     model = sim.MigrationModel.from_scenario(sc, rng=4)
-    new = model.new_city
+    policy = next(x for x in model.policies if isinstance(x, sim.policies.NewCity))
+    new = policy.city
     assert not model.cities.active[new] and model.city_population()[new] == 0
     model.run(8)
     assert model.cities.active[new]
     assert model.city_population()[new] > 0
-    assert model.network.distance_km[new, model.capital] == pytest.approx(sc.values["new_city_distance_km"], rel=1e-6)
+    assert model.network.distance_km[new, policy.capital] == pytest.approx(sc.values["new_city_distance_km"], rel=1e-6)
 
 
 @pytest.mark.parametrize("name", sorted(sim.bundled_scenarios()))
@@ -184,6 +186,11 @@ def test_group_poverty_outputs_equal_fgt_on_each_group(small_cap):
     home = m.location == HOME
     assert out["migrant_poverty_headcount"] == pytest.approx(metrics.fgt(m.income[floating], line, 0, m.weight[floating]))
     assert out["rural_poverty_headcount"] == pytest.approx(metrics.fgt(m.income[home], line, 0, m.weight[home]))
-    assert out["villager_poverty_headcount"] == pytest.approx(metrics.fgt(v.income, line, 0, v.weight))
+    # villagers by income decile, the guarantee reaching its coverage share of each decile
+    from sim.households import guarantee_cells
+    deciles = model.villager_decile_income.shape[1]
+    v_income, v_weight = guarantee_cells(model.villager_decile_income.ravel(), np.repeat(v.weight / deciles, deciles),
+                                         model.urban_guarantee, model.p["dibao_coverage"])
+    assert out["villager_poverty_headcount"] == pytest.approx(metrics.fgt(v_income, line, 0, v_weight))
     assert out["new_urban_poor"] == pytest.approx(m.weight[floating & (m.income < line)].sum())
     assert out["migrant_population"] == pytest.approx(m.weight[floating].sum())

@@ -71,11 +71,13 @@ class FreeParameter:
 FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("migration.movement_control", 0.5, 1.0,
                   "hukou movement controls in 1982: the slow rise of urbanization in the 1980s"),
-    FreeParameter("migration.control_decline", 0.02, 2.0, "how fast the controls relaxed (1984-2003)"),
     FreeParameter("migration.home_attachment", 0.0, 1.5, "attachment to home and land: the level urbanization settles to"),
     FreeParameter("government.hukou_conversion_rate", 0.0, 0.1,
                   "admissions to local hukou: hukou urbanization and the floating population"),
-    FreeParameter("economy.rural_productivity_growth", 0.02, 0.09, "farm income growth: the urban/rural income ratio"),
+    FreeParameter("households.remittance_share", 0.0, 0.6, "money sent home: rural income and the income ratio"),
+    FreeParameter("households.farm_productivity_dispersion", 0.2, 1.5, "spread of farm income: rural poverty"),
+    FreeParameter("economy.native_income_dispersion", 0.2, 1.2, "spread of urban incomes: the Gini"),
+    FreeParameter("economy.rural_income", 500.0, 2000.0, "farm income per person in 1982: rural poverty in 1990"),
     FreeParameter("population.rural_growth", 0.0, 0.02, "natural increase of rural-hukou people: census population"),
 )
 DIGITS = 4  # significant digits written to the calibrated scenario

@@ -1,0 +1,86 @@
+"""Policies: the registry, the year's rules set by China's dated reforms, bad event years."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import sim
+from sim import params
+from sim.policies import REGISTRY, HukouCap, Rules
+from sim.policies.history import HISTORY
+
+from conftest import small
+
+
+def test_every_policy_section_has_a_registered_class_and_back():
+    sections = {p.section.split(".")[1] for p in params.PARAMS if p.section.startswith("policy.")}
+    sections.discard("enforcement")  # how caps are enforced: part of [policy.cap]
+    assert sections == set(REGISTRY)
+    assert set(HISTORY) <= set(REGISTRY)
+    for cls in REGISTRY.values():
+        assert cls.title and cls.source, cls
+
+
+def test_neutral_synthetic_scenarios_have_no_policy_but_china_has_its_history():
+    assert sim.MigrationModel.from_scenario(small("teaching"), rng=1).policies == []
+    model = sim.MigrationModel.from_scenario(small("neutral"), rng=1)
+    assert {type(x).key for x in model.policies} == set(HISTORY)
+
+
+def _rules_in(year: int) -> Rules:
+    model = sim.MigrationModel.from_scenario(small("neutral"), rng=2)
+    model.run(year - model.year)
+    return model.rules
+
+
+def test_dated_reforms_change_the_rules_in_their_years():
+    p = sim.load_scenario("neutral").values
+    r1983, r1986, r2000, r2004 = (_rules_in(y) for y in (1983, 1986, 2000, 2004))
+    assert r1983.movement_block == pytest.approx(p["movement_control"])
+    assert r1986.movement_block == pytest.approx(p["movement_control"] * 0.7 * 0.7)
+    assert r2004.movement_block == 0.0
+    assert not r1986.urban_dibao and r2000.urban_dibao and not r2004.rural_dibao
+    assert r2000.rural_reimbursement == pytest.approx(p["rural_reimbursement"])
+    assert p["rural_reimbursement"] < r2004.rural_reimbursement < p["rural_medical_scheme_reimbursement"]
+    r2010 = _rules_in(2010)
+    assert r2010.rural_dibao and r2010.rural_reimbursement == pytest.approx(p["rural_medical_scheme_reimbursement"])
+    assert r2010.farm_income_factor == pytest.approx(1 + p["agricultural_tax_income_gain"])
+    assert r2010.poverty_reach == 0 and _rules_in(2015).poverty_reach == p["targeted_poverty_reach"]
+
+
+def test_tiered_reform_converts_small_cities_faster_than_megacities():
+    model = sim.MigrationModel.from_scenario(small("neutral", **{"network.n_cities": 250}), rng=3)
+    model.run(2015 - model.year)
+    model._set_rules()  # the rules of these city sizes (a year's rules see the sizes at its start)
+    size = model.city_population()
+    extra = model.rules.conversion_extra
+    order = np.argsort(size)
+    assert np.all(np.diff(extra[order]) <= 1e-12)  # the bigger the city, the harder to register
+    assert extra.max() > extra.min()
+
+
+def test_cap_enforcement_and_rationing_live_in_the_cap_policy():
+    model = sim.MigrationModel.from_scenario(small("cap", **{"policy.cap.start_year": 1985}), rng=4)
+    cap = next(x for x in model.policies if isinstance(x, HukouCap))
+    model.run(12)
+    assert np.isfinite(model.cities.cap).sum() == cap.top_n
+    assert model.cities.enforcement.max() > 0
+
+
+@pytest.mark.parametrize("setting, field", [
+    ("policy.custody_end.start_year=2150", "policy.custody_end.start_year"),
+    ("policy.rural_medical_scheme.full_year=1990", "policy.rural_medical_scheme.full_year"),
+    ("health.poverty_line=0", "health.poverty_line"),
+])
+def test_bad_event_settings_are_one_line_errors(tmp_path, setting, field):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", "neutral", "--steps", "1", "--set", setting,
+                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and field in lines[0] and "Traceback" not in proc.stderr
+    assert not out.exists()
