@@ -461,7 +461,7 @@ class MigrationModel(mesa.Model):
         # GDP: wages over labour's share; farm income is farm output
         C = self.n_cities
         workers = in_city
-        wages = np.bincount(loc[workers], weights=(m.weight * m.earnings)[workers], minlength=C)
+        wages = np.bincount(loc[workers], weights=(m.weight * m.earnings)[workers], minlength=C).astype(float)
         wages += c.natives * self.wage + np.bincount(v.city, weights=v.weight * p["villager_wage_ratio"]
                                                      * self.wage[v.city], minlength=C)
         c.gdp = wages / p["labour_share"]

@@ -54,7 +54,7 @@ def test_common_random_numbers_make_the_loss_a_function_of_the_parameters():
     b = F.calibrate("teaching", **kw)
     assert [e.loss for e in a.history] == [e.loss for e in b.history]
     assert a.history[0].stage == "start" and a.history[0].values == {"migration.movement_control": 0.9,
-                                                                      "migration.control_decline": 0.12}
+                                                                      "migration.home_attachment": 0.3}
     assert np.isfinite(a.best.loss)
 
 
@@ -69,7 +69,7 @@ def test_replication_seeds_are_reproducible_and_distinct():
     (["--budget", "0"], "budget"),
     (["--agents", "3"], "agents"),
     (["--holdout", "nope"], "target"),
-    (["--holdout", "income_ratio_2009"], "target"),
+    (["--holdout", "urbanization_2011"], "target"),
     (["--scenario", "no_such_scenario"], "scenario"),
     (["--free", "migration.home_attachment=0:99"], "migration.home_attachment"),
     (["--free", "no.such_key"], "no.such_key"),

@@ -35,6 +35,7 @@ def test_a_run_that_raises_is_stored_failed_and_the_rest_complete(tmp_path):
         steps = 2
         [overrides]
         "simulation.n_agents" = 300
+        "policy.new_city.enabled" = true
         [design]
         kind = "grid"
         [design.parameters]
