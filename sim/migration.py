@@ -53,6 +53,10 @@ class Market:
     fixed_cost: float
     distance_cost: float
     cost_horizon: float
+    # what entry does to a city's job chance (Harris-Todaro's E / L_u): open formal jobs and job seekers
+    open_jobs: np.ndarray | None = None
+    seekers: np.ndarray | None = None
+    job_barrier: float = 0.0
 
 
 def place_values(market: Market, skill, health, origin, location, candidates, farm=None) -> np.ndarray:
@@ -135,6 +139,72 @@ def choose(u: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
     cum = np.cumsum(weight, axis=1)
     draw = rng.random(n) * cum[:, -1]
     return np.minimum((cum <= draw[:, None]).sum(axis=1), k - 1)
+
+
+def crowded_entry(market: Market, u: np.ndarray, choice: np.ndarray, candidates: np.ndarray, location: np.ndarray,
+                  weight: np.ndarray, skill: np.ndarray, health: np.ndarray, noise: float,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Column each mover ends up in when movers who choose the same city in one batch enter one after another.
+
+    Everyone in a batch chose from the same market, so without this a batch large next to a small city
+    all piles in and overshoots it (the Harris-Todaro fixed point lands several per cent above its value
+    when the city is 1% of people).  Entrants are taken in their (random) order; each sees the city's job
+    chance after those ahead of it have entered, ``open / (seekers + people ahead)``.  Entrant k keeps its
+    choice with probability ``P_post / P_pre`` — the logit probability of the city at the crowded utility
+    over the one it chose with (1 at noise 0 when the crowded city is still at least as good as the best
+    other place, else 0) — and otherwise chooses again among its other places.  Thinning a logit draw by
+    this ratio draws from the logit at the crowded utility, so the rule changes nothing but the order in
+    which one batch learns what the others do.
+    """
+    if market.open_jobs is None:
+        return choice
+    n, k = u.shape
+    rows = np.arange(n)
+    dest = candidates[rows, choice]
+    entering = np.flatnonzero((dest != location) & (dest != HOME))
+    if len(entering) == 0:
+        return choice
+    city = dest[entering]
+    order = np.argsort(city, kind="stable")  # movers are in random order already
+    sorted_city = city[order]
+    w = weight[entering][order]
+    ahead = np.cumsum(w) - w
+    first = np.r_[0, np.flatnonzero(np.diff(sorted_city)) + 1]
+    ahead -= np.repeat(ahead[first], np.diff(np.r_[first, len(order)]))
+    idx = entering[order]
+    seekers = market.seekers[sorted_city] + ahead
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(seekers > 0, market.open_jobs[sorted_city] / np.maximum(seekers, 1e-12), 1.0)
+    chance = np.minimum(ratio, 1.0) * (1.0 - market.job_barrier)
+    before = market.formal_chance[sorted_city]
+    # only the expected earnings change with the chance; the rest of the place's value is as chosen
+    per_ability = chance * market.formal_wage[sorted_city] + (1.0 - chance) * market.informal_earnings[sorted_city]
+    was = before * market.formal_wage[sorted_city] + (1.0 - before) * market.informal_earnings[sorted_city]
+    ability = skill[idx] * health[idx]
+    col = choice[idx]
+    u_pre = u[idx, col]
+    # a city's utility is log(value) less the sampled-city correction of columns 2..
+    corr = np.where(col >= 2, sampled_city_correction(noise, k - 2), 0.0)
+    value_pre = np.exp(u_pre + corr)
+    value_post = value_pre + ability * (per_ability - was)
+    u_post = np.where(value_pre > UTILITY_FLOOR, np.log(np.maximum(value_post, UTILITY_FLOOR)) - corr, u_pre)
+    others = u[idx].copy()
+    others[rows[: len(idx)], col] = -np.inf
+    best_other = others.max(axis=1)
+    if noise > 0:
+        top = np.maximum(u_pre, best_other)
+        rest = np.exp((others - top[:, None]) / noise).sum(axis=1)
+        pre = np.exp((u_pre - top) / noise)
+        post = np.exp((u_post - top) / noise)
+        keep = rng.random(len(idx)) * (pre / (pre + rest)) < post / (post + rest)
+    else:
+        keep = u_post >= best_other
+    out = choice.copy()
+    refused = idx[~keep]
+    if len(refused):
+        alt = others[~keep]
+        out[refused] = choose(alt, noise, rng)
+    return out
 
 
 LOOKUP_BUCKETS = 512  # buckets of the per-origin lookup table that starts each inverse-CDF search

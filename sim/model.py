@@ -12,7 +12,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import economy, government, health, households, migration
+from . import economy, government, health, households, migration, mobility
 from . import outcomes as out
 from . import params as P
 from .agents import LocalGovernment, Migrant, UrbanVillager
@@ -149,7 +149,8 @@ class MigrationModel(mesa.Model):
             natives=natives0, formal_jobs=p["formal_jobs_per_resident"] * size0, productivity=np.ones(C),
             service_shift=np.zeros(C), service_budget=np.zeros(C), gdp=np.zeros(C),
             compliance=np.full(C, p["compliance_initial"]), cap=np.full(C, np.inf), enforcement=np.zeros(C),
-            migrant_access=np.full(C, p["migrant_service_access"]), active=active, hinterland0=hinterland0)
+            migrant_access=np.full(C, p["migrant_service_access"]), active=active, hinterland0=hinterland0,
+            urban_movers=np.zeros(C))
         # natives' and villagers' wage incomes relative to the city wage, by decile of a log-normal with mean 1
         self.native_multiplier = households.decile_multipliers(p["native_income_dispersion"], NATIVE_GROUPS)
         self.villager_multiplier = households.decile_multipliers(p["villager_income_dispersion"], NATIVE_GROUPS)
@@ -277,7 +278,8 @@ class MigrationModel(mesa.Model):
                              minlength=C)
         size = self.city_population()
         hukou = self.hukou_population()
-        chance = economy.formal_chance(c.formal_jobs, hukou, p["native_employment"], seekers, p["hukou_job_barrier"])
+        chance = economy.formal_chance(c.formal_jobs, hukou + c.urban_movers, p["native_employment"], seekers,
+                                       p["hukou_job_barrier"])
         informal_share = seekers * (1 - chance) / np.maximum(size, 1.0)
         clearing = p["enforcement_market_clearing"] * c.enforcement
         informal = economy.informal_earnings(self.wage, p["informal_wage_ratio"], informal_share,
@@ -286,7 +288,7 @@ class MigrationModel(mesa.Model):
         rent_index = (1 + p["rent_growth"]) ** self.time
         self.village_rent = economy.village_rent(p["village_rent"] * rent_index, demand, supply,
                                                  p["village_rent_elasticity"], self.formal_rent)
-        served = hukou + c.migrant_access * seekers
+        served = hukou + c.migrant_access * (seekers + c.urban_movers)
         services = np.where(served > 0, c.service_budget / np.maximum(served, 1.0), 0.0)
         self.market = migration.Market(
             formal_chance=chance, formal_wage=self.wage,
@@ -297,9 +299,29 @@ class MigrationModel(mesa.Model):
             rural_services=p["rural_services"] * self._prices(), distance_km=self.network.distance_km,
             housing_threshold=p["formal_housing_threshold"], service_weight=p["service_weight"],
             home_attachment=p["home_attachment"], fixed_cost=p["fixed_cost"], distance_cost=p["distance_cost"],
-            cost_horizon=p["cost_horizon"])
+            cost_horizon=p["cost_horizon"],
+            open_jobs=np.maximum(c.formal_jobs - p["native_employment"] * (hukou + c.urban_movers), 0.0),
+            seekers=seekers,
+            job_barrier=p["hukou_job_barrier"])
+
+    def _move_between_cities(self) -> None:
+        """Urban-hukou people move between cities (sim.mobility), then movers are admitted to local hukou."""
+        p, c = self.p, self.cities
+        if p["urban_mobility"] <= 0:
+            return
+        known = np.where(c.active, self.city_population(), 0.0)[None, :] * np.exp2(
+            -self.network.distance_km / p["information_distance"])
+        amenity = p["service_weight"] * c.migrant_access * self.market.services - self.market.living_cost
+        stay_amenity = p["service_weight"] * self.market.services - self.market.living_cost
+        value = (self.wage - self.formal_rent + amenity)[None, :] - (
+            p["fixed_cost"] + p["distance_cost"] * self.network.distance_km) / p["cost_horizon"]
+        np.fill_diagonal(value, self.wage - self.formal_rent + stay_amenity)
+        shares = mobility.destination_shares(value, known, p["choice_noise"])
+        c.natives, c.urban_movers = mobility.move(c.natives, c.urban_movers, shares, p["urban_mobility"])
+        self._dirty = True
 
     def _migrate(self) -> None:
+        self._move_between_cities()
         p, m, rng = self.p, self.migrants, self.rng
         deciders = (m.weight > 0) & ~m.urban_hukou
         # those too ill to work in the city go home (return migration)
@@ -321,7 +343,11 @@ class MigrationModel(mesa.Model):
                                     p["choice_noise"], self.households.farm_productivity[m.household[rows]])
             # the evicted may not stay in (or return to) the city that evicted them
             u[m.evicted[rows][:, None] & (cand == m.location[rows][:, None]) & (cand != HOME)] = -np.inf
-            destination = cand[np.arange(len(rows)), migration.choose(u, p["choice_noise"], rng)]
+            choice = migration.choose(u, p["choice_noise"], rng)
+            # movers into the same city enter one after another, each seeing the job chance the others leave
+            choice = migration.crowded_entry(self.market, u, choice, cand, m.location[rows], m.weight[rows],
+                                             m.skill[rows], m.health[rows], p["choice_noise"], rng)
+            destination = cand[np.arange(len(rows)), choice]
             if self.rules.movement_block > 0:
                 destination = self._control_movement(rows, destination)
             for policy in in_force:
@@ -449,7 +475,12 @@ class MigrationModel(mesa.Model):
         rent_income = (v.rooms + v.extra_rooms) * occupied * self.village_rent[v.city] / np.maximum(v.weight, 1e-12)
         wage_income = p["villager_wage_ratio"] * self.wage[v.city][:, None] * self.villager_multiplier[None, :]
         v_cells = rent_income[:, None] + wage_income
-        self.villager_decile_income = v_cells  # (villagers, deciles), before the guarantee
+        # for the outputs villagers are pooled by city (same rent per bed-space, same wages), by decile
+        C = self.n_cities
+        people = np.bincount(v.city, weights=v.weight, minlength=C)
+        city_rent = np.bincount(v.city, weights=rent_income * v.weight, minlength=C) / np.maximum(people, 1e-300)
+        self.villager_decile_income = city_rent[:, None] + p["villager_wage_ratio"] * self.wage[:, None] \
+            * self.villager_multiplier[None, :]  # (cities, deciles), before the guarantee
         self.urban_guarantee = urban_level
         v.income = np.average(v_cells, axis=1) if len(v) else np.zeros(0)
         v.savings += p["savings_rate"] * np.maximum(v.income - p["poverty_line"], 0.0)
@@ -462,7 +493,7 @@ class MigrationModel(mesa.Model):
         C = self.n_cities
         workers = in_city
         wages = np.bincount(loc[workers], weights=(m.weight * m.earnings)[workers], minlength=C).astype(float)
-        wages += c.natives * self.wage + np.bincount(v.city, weights=v.weight * p["villager_wage_ratio"]
+        wages += (c.natives + c.urban_movers) * self.wage + np.bincount(v.city, weights=v.weight * p["villager_wage_ratio"]
                                                      * self.wage[v.city], minlength=C)
         c.gdp = wages / p["labour_share"]
         self.rural_gdp = float((m.weight * m.earnings)[~in_city].sum())
@@ -471,15 +502,20 @@ class MigrationModel(mesa.Model):
         c, p = self.cities, self.p
         rate = p["hukou_conversion_rate"] * (1.0 - c.enforcement) + self.rules.conversion_extra
         government.convert_hukou(self.migrants, rate, self.n_cities, self.rng)
+        c.natives, c.urban_movers = mobility.admit(c.natives, c.urban_movers, rate)
         self._dirty = True
 
     def _grow_population(self) -> None:
         p, m, v, c = self.p, self.migrants, self.villagers, self.cities
         self._dirty = True
         before = self.total_population()
-        m.weight *= np.where(m.urban_hukou, 1 + p["urban_growth"], 1 + p["rural_growth"])
-        v.weight *= 1 + p["urban_growth"]
-        c.natives *= 1 + p["urban_growth"]
+        rural, urban = p["rural_growth"], p["urban_growth"]
+        if self.history is not None:  # the NBS natural growth rate, the same for rural and urban hukou
+            rural = urban = self.history.natural_growth(self.year, p["rural_growth"])
+        m.weight *= np.where(m.urban_hukou, 1 + urban, 1 + rural)
+        v.weight *= 1 + urban
+        c.natives *= 1 + urban
+        c.urban_movers *= 1 + urban
         self.natural_increase += self.total_population() - before
 
     def _collect(self) -> None:
@@ -504,7 +540,7 @@ class MigrationModel(mesa.Model):
     def city_population(self) -> np.ndarray:
         """Residents of each city (people): natives, villagers and migrants living there."""
         living, _, villagers = self._tallies()
-        return self.cities.natives + villagers + living
+        return self.cities.natives + self.cities.urban_movers + villagers + living
 
     def hukou_population(self) -> np.ndarray:
         """Urban-hukou residents of each city (people): natives, villagers and converted migrants."""
@@ -512,7 +548,8 @@ class MigrationModel(mesa.Model):
         return self.cities.natives + villagers + converted
 
     def total_population(self) -> float:
-        return float(self.cities.natives.sum() + self.villagers.weight.sum() + self.migrants.weight.sum())
+        c = self.cities
+        return float(c.natives.sum() + c.urban_movers.sum() + self.villagers.weight.sum() + self.migrants.weight.sum())
 
     def metrics(self) -> dict[str, float]:
         """The current outputs (see :data:`sim.outcomes.COLUMNS` for names and units)."""

@@ -21,7 +21,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "population": ("people", "Total population."),
     "urbanization_rate": ("share", "Share of people living in cities (resident basis, as NBS)."),
     "hukou_urbanization_rate": ("share", "Share of people holding urban hukou."),
-    "migrant_population": ("people", "Rural-hukou people living in cities (floating population)."),
+    "migrant_population": ("people", "Rural-hukou people living in cities (the rural floating population)."),
+    "urban_movers": ("people", "Urban-hukou people living in a city other than the one of their hukou."),
+    "floating_population": ("people", "People living away from their place of hukou registration, as the census "
+                                      "counts them: rural-hukou people in cities plus urban-to-urban movers."),
     "poverty_headcount": ("share", "FGT P0: share of all people below the poverty line."),
     "poverty_gap": ("share", "FGT P1: mean shortfall from the poverty line, as a share of the line."),
     "poverty_severity": ("share", "FGT P2: mean squared shortfall (weights the poorest most)."),
@@ -91,9 +94,12 @@ def compute(model: "MigrationModel") -> dict[str, float]:
     migrant_group = np.where(at_home, RURAL, np.where(m.urban_hukou, CONVERTED, FLOATING))
     deciles = model.native_income.shape[1]
     # villagers and natives by income decile; the guarantee reaches a share of each decile (its coverage)
-    v_income, v_weight = guarantee_cells(model.villager_decile_income.ravel(), np.repeat(v.weight / deciles, deciles),
+    v_income, v_weight = guarantee_cells(model.villager_decile_income.ravel(),
+                                         np.repeat(np.bincount(v.city, weights=v.weight, minlength=c.natives.size)
+                                                   / deciles, deciles),
                                          model.urban_guarantee, p["dibao_coverage"])
-    n_income, n_weight = guarantee_cells(model.native_income.ravel(), np.repeat(c.natives / deciles, deciles),
+    n_income, n_weight = guarantee_cells(model.native_income.ravel(),
+                                         np.repeat((c.natives + c.urban_movers) / deciles, deciles),
                                          model.urban_guarantee, p["dibao_coverage"])
     incomes = np.concatenate([m.income, v_income, n_income])
     weights = np.concatenate([m.weight, v_weight, n_weight])
@@ -126,6 +132,8 @@ def compute(model: "MigrationModel") -> dict[str, float]:
         "urbanization_rate": urban / total,
         "hukou_urbanization_rate": float(people[[CONVERTED, VILLAGERS, NATIVES]].sum()) / total,
         "migrant_population": floating_w,
+        "urban_movers": float(c.urban_movers.sum()),
+        "floating_population": floating_w + float(c.urban_movers.sum()),
         "new_urban_poor": float(poor_people[FLOATING]),
         "medical_poor": float(m.weight[floating_poor & (m.income + m.medical_cost >= line)].sum()),
         "gini_income": metrics.gini(incomes, weights),

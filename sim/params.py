@@ -122,8 +122,10 @@ PARAMS: tuple[Param, ...] = (
       "Share of the urban population that are rural-hukou migrants at the start.", 0.0, 1.0),
     P("population.villager_share", float, 0.04, "share",
       "Share of the urban population that are urban villagers at the start.", 0.0, 1.0),
-    P("population.rural_growth", float, 0.006, "1/year", "Natural growth rate of rural-hukou people.", -0.1, 0.1),
-    P("population.urban_growth", float, 0.004, "1/year", "Natural growth rate of urban-hukou people.", -0.1, 0.1),
+    P("population.rural_growth", float, 0.006, "1/year",
+      "Natural growth rate of rural-hukou people (with the 'china' series: the NBS rate, for all, instead).", -0.1, 0.1),
+    P("population.urban_growth", float, 0.004, "1/year",
+      "Natural growth rate of urban-hukou people (with the 'china' series: the NBS rate instead).", -0.1, 0.1),
     P("population.hinterland_exponent", float, 0.5, "-",
       "Rural population of a city's hinterland is proportional to city size to this power.", 0.0, 2.0),
     # --- economy ----------------------------------------------------------------------
@@ -191,6 +193,9 @@ PARAMS: tuple[Param, ...] = (
       "Share of rural people's moves to cities blocked by hukou movement controls in the start year; dated "
       "reforms ([policy.market_towns], [policy.temporary_residence], [policy.grain_rationing_end], "
       "[policy.custody_end]) lift them.", 0.0, 1.0),
+    P("migration.urban_mobility", float, 0.0, "1/year",
+      "Share of urban-hukou people (natives and urban movers) who reconsider which city to live in each year.",
+      0.0, 1.0),
     P("migration.return_health_threshold", float, 0.5, "health",
       "Migrants whose health is below this return home (they cannot work in the city).", 0.0, 1.0),
     # --- health and social protection ---------------------------------------------------

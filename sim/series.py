@@ -109,6 +109,11 @@ class ChinaHistory:
         """Farm output relative to the start year (primary-sector value added, NBS)."""
         return self.growth.growth_index("primary_value_added_real_growth", self.start_year, year, self.farm_growth)
 
+    def natural_growth(self, year: int, fallback: float) -> float:
+        """Births minus deaths per person in ``year`` (NBS natural growth rate); ``fallback`` outside the series."""
+        rate = self.growth.values["natural_growth_per_mille"].get(year)
+        return fallback if rate is None else rate / 1000.0
+
     def price_level(self, year: int) -> float:
         """Consumer prices relative to 2010."""
         return self.growth.growth_index("cpi_inflation", 2010, year, 0.02)

@@ -121,3 +121,4 @@ class CityArrays:
     migrant_access: np.ndarray  # 0..1 share of services migrants can use
     active: np.ndarray  # bool: founded (a new city is inactive until its founding year)
     hinterland0: np.ndarray  # people at home in the hinterland at the start (farm labour reference)
+    urban_movers: np.ndarray  # people with another city's urban hukou living here (urban-to-urban movers)

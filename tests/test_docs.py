@@ -21,3 +21,8 @@ def test_model_md_schedule_matches_step():
     documented = re.findall(r"\(`(_[a-z_]+)`\)", text.split("### I.iii")[1].split("## II.")[0])
     in_code = re.findall(r"self\.(_[a-z_]+)\(\)", inspect.getsource(MigrationModel.step))
     assert documented == in_code
+
+
+def test_model_md_policy_table_matches_the_registry():
+    from sim import policies
+    assert policies.markdown_table() in (DOCS / "model.md").read_text()

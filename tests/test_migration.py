@@ -113,3 +113,41 @@ def test_sampling_never_leaves_the_city_range_when_trailing_cities_are_closed():
     assert (np.diff(sampler.cdf, axis=1) >= 0).all() and (sampler.start >= 0).all()
     drawn = migration.sample_candidates(sampler, rng.integers(0, n, 20000).astype(np.int32), 6, rng)
     assert drawn.min() >= 0 and drawn.max() < n - 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("urban_share", [0.01, 0.05, 0.30])
+def test_harris_todaro_holds_for_small_and_large_urban_sectors(urban_share):
+    """Entrants of one batch enter one after another: a city of 1% of people settles as exactly as one of 30%."""
+    w_u, w_r = 3000.0, 1000.0
+    jobs_per_resident = urban_share * w_r / w_u / 0.2  # the scenario starts with 20% urban
+    sc = sim.load_scenario("harris_todaro", {"economy.formal_jobs_per_resident": jobs_per_resident,
+                                             "simulation.n_agents": 20000})
+    model = sim.MigrationModel.from_scenario(sc, rng=5)
+    model.run()
+    v = sc.values
+    expected = w_u * jobs_per_resident * v["urban_share"] * v["total_population"] / w_r
+    urban = model.datacollector.get_model_vars_dataframe()["urbanization_rate"].to_numpy() * v["total_population"]
+    assert urban[-20:].mean() == pytest.approx(expected, rel=0.02)
+
+
+def test_crowded_entry_admits_entrants_only_while_the_city_beats_home():
+    """Noise 0: 100 identical movers choose a city with room for 30 before its expected wage falls to home's."""
+    n = 100
+    market = migration.Market(
+        formal_chance=np.array([1.0]), formal_wage=np.array([3000.0]), informal_earnings=np.array([0.0]),
+        formal_rent=np.zeros(1), village_rent=np.zeros(1), living_cost=np.zeros(1), services=np.zeros(1),
+        migrant_access=np.zeros(1), open=np.array([True]), rural_income=np.array([1000.0]), rural_services=0.0,
+        distance_km=np.zeros((1, 1)), housing_threshold=0.0, service_weight=0.0, home_attachment=0.0,
+        fixed_cost=0.0, distance_cost=0.0, cost_horizon=1.0, open_jobs=np.array([10.0]), seekers=np.array([0.0]))
+    skill = health = np.ones(n)
+    origin = np.zeros(n, np.int32)
+    location = np.full(n, HOME, np.int32)
+    cand = np.column_stack([np.full(n, HOME, np.int32), location, np.zeros(n, np.int32)])
+    u = migration.utilities(market, skill, health, origin, location, cand, 0.0)
+    choice = migration.choose(u, 0.0, np.random.default_rng(0))
+    assert (cand[np.arange(n), choice] == 0).all()  # everyone saw a full job chance
+    after = migration.crowded_entry(market, u, choice, cand, location, np.ones(n), skill, health, 0.0,
+                                    np.random.default_rng(0))
+    entered = int((cand[np.arange(n), after] == 0).sum())
+    assert entered == 30  # 3000 * 10 / L >= 1000 while L <= 30

@@ -189,7 +189,9 @@ def test_group_poverty_outputs_equal_fgt_on_each_group(small_cap):
     # villagers by income decile, the guarantee reaching its coverage share of each decile
     from sim.households import guarantee_cells
     deciles = model.villager_decile_income.shape[1]
-    v_income, v_weight = guarantee_cells(model.villager_decile_income.ravel(), np.repeat(v.weight / deciles, deciles),
+    v_income, v_weight = guarantee_cells(model.villager_decile_income.ravel(),
+                                         np.repeat(np.bincount(v.city, weights=v.weight, minlength=model.n_cities)
+                                                   / deciles, deciles),
                                          model.urban_guarantee, model.p["dibao_coverage"])
     assert out["villager_poverty_headcount"] == pytest.approx(metrics.fgt(v_income, line, 0, v_weight))
     assert out["new_urban_poor"] == pytest.approx(m.weight[floating & (m.income < line)].sum())

@@ -76,9 +76,10 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
                   "admissions to local hukou: hukou urbanization and the floating population"),
     FreeParameter("households.remittance_share", 0.0, 0.6, "money sent home: rural income and the income ratio"),
     FreeParameter("households.farm_productivity_dispersion", 0.2, 1.5, "spread of farm income: rural poverty"),
-    FreeParameter("economy.native_income_dispersion", 0.2, 1.2, "spread of urban incomes: the Gini"),
+    FreeParameter("economy.native_income_dispersion", 0.2, 1.5, "spread of urban incomes: the Gini"),
     FreeParameter("economy.rural_income", 500.0, 2000.0, "farm income per person in 1982: rural poverty in 1990"),
-    FreeParameter("population.rural_growth", 0.0, 0.02, "natural increase of rural-hukou people: census population"),
+    FreeParameter("migration.urban_mobility", 0.0, 0.05, "urban-to-urban movers: the floating population"),
+    FreeParameter("economy.skill_dispersion", 0.1, 1.0, "spread of migrants' earnings: the Gini"),
 )
 DIGITS = 4  # significant digits written to the calibrated scenario
 

@@ -102,11 +102,11 @@ TARGETS: tuple[Target, ...] = (
     _u(2010, 0.497, f"{NBS}, 2010 census"),
     _u(2020, 0.639, f"{NBS}, 2020 census"),
     # floating population (within +/-15%)
-    Target("floating_population_2010", "migrant_population", 2010, 221e6, 0.15, True, f"{NBS}, 2010 census",
+    Target("floating_population_2010", "floating_population", 2010, 221e6, 0.15, True, f"{NBS}, 2010 census",
            note="census: everyone living away from the township of hukou registration for 6+ months; "
-                "the model counts rural-hukou people living in cities"),
-    Target("floating_population_2020", "migrant_population", 2020, 376e6, 0.15, True, f"{NBS}, 2020 census",
-           note="as 2010; includes urban-to-urban and rural-to-rural movers the model does not have"),
+                "the model counts rural-hukou people in cities and urban-to-urban movers"),
+    Target("floating_population_2020", "floating_population", 2020, 376e6, 0.15, True, f"{NBS}, 2020 census",
+           note="as 2010; the model counts rural-hukou people in cities and urban-to-urban movers"),
     # urban/rural income ratio (within +/-0.3), including the turn after 2009
     Target("income_ratio_2009", "urban_rural_income_ratio", 2009, 3.33, 0.3, False, NBS, note="the peak of the ratio"),
     Target("income_ratio_2014", "urban_rural_income_ratio", 2014, 2.97, 0.3, False,

@@ -4,7 +4,7 @@ The registry :data:`REGISTRY` maps each ``[policy.X]`` scenario section to its c
 policies act each year.  The neutral policy is no policy: no section enabled.
 """
 
-from .base import REGISTRY, Policy, Rules, policies_from_params, register
+from .base import REGISTRY, Policy, Rules, markdown_table, policies_from_params, register
 from .cap import HukouCap
 from .reform import HukouReform
 from .decentralization import Decentralization
@@ -13,7 +13,7 @@ from .history import (AgriculturalTaxAbolition, CustodyEnd, GrainRationingEnd, M
                       RuralMedicalScheme, SettlementLimits, SmallTownHukou, TargetedPovertyAlleviation,
                       TemporaryResidence, TieredHukou, UrbanDibao)
 
-__all__ = ["REGISTRY", "Policy", "Rules", "policies_from_params", "register", "HukouCap", "HukouReform",
+__all__ = ["REGISTRY", "Policy", "Rules", "markdown_table", "policies_from_params", "register", "HukouCap", "HukouReform",
            "Decentralization", "NewCity", "MarketTownHukou", "TemporaryResidence", "GrainRationingEnd",
            "CustodyEnd", "SmallTownHukou", "TieredHukou", "SettlementLimits", "UrbanDibao", "RuralDibao",
            "RuralMedicalScheme", "AgriculturalTaxAbolition", "TargetedPovertyAlleviation"]

@@ -136,3 +136,16 @@ def policies_from_params(p: Mapping[str, Any]) -> list[Policy]:
         if policy is not None:
             out.append(policy)
     return out
+
+
+def markdown_table() -> str:
+    """Every registered policy as a Markdown table (docs/model.md embeds it; a test keeps them equal)."""
+    rows = ["| `[policy.X]` | default year | what it is | parameters | source |", "|---|---|---|---|---|"]
+    for key, cls in REGISTRY.items():
+        fields = [q for q in PARAMS if q.key.startswith(f"policy.{key}.")]
+        year = next((f"{q.default}" for q in fields if q.key.endswith("start_year") or q.key.endswith("founded_year")),
+                    "")
+        names = ", ".join(f"`{q.key.rsplit('.', 1)[1]}`" for q in fields
+                          if not q.key.endswith(("enabled", "start_year")))
+        rows.append(f"| `{key}` | {year} | {cls.title} | {names or '-'} | {cls.source} |")
+    return "\n".join(rows) + "\n"

@@ -34,7 +34,7 @@ def test_target_values_are_the_figures_in_targets_md():
     for t in T.TARGETS:
         if t.column == "urbanization_rate":
             assert re.search(rf"\|\s*{t.year}\s*\|\s*{t.value * 100:.1f}%", text), t.name
-        elif t.column == "migrant_population":
+        elif t.column == "floating_population":
             assert f"{t.value / 1e6:.0f} million ({t.year} census)" in text, t.name
         elif t.column == "urban_rural_income_ratio" and t.year != 2020:  # 2020: issue 8 (NBS 43,834 / 17,131)
             assert f"{t.value:.2f} ({t.year}" in text, t.name

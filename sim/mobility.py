@@ -1,0 +1,58 @@
+"""Urban-to-urban movers: urban-hukou people (graduates, skilled workers) who move between cities.
+
+They shape which cities grow (the 2020 census floating population counts them: everyone living away from
+the place of their hukou registration).  Movers are tracked per city of residence as a stock of people with
+another city's urban hukou; they take formal jobs like natives but use local services only as far as
+migrants may; points-based admission converts them into the city's own natives.
+
+Each year a share ``urban_mobility`` of natives and of movers reconsiders.  A reconsidering person in city i
+chooses among the active cities by logit over log net value (wage - formal rent - living cost + the services
+it may use - moving cost spread over the horizon), each city weighted by how well it is known from i
+(size x 2^(-km / information_distance)); staying weighs as much as all the other cities together (as the
+rural movers' nest).  People; yuan a year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def destination_shares(value: np.ndarray, known: np.ndarray, noise: float) -> np.ndarray:
+    """(C, C) share of the reconsidering people of city i (row) who choose city j (column).
+
+    ``value[i, j]`` is the net value (yuan a year) of living in j for someone now in i; ``known[i, j]`` how
+    well j is known from i (0 for closed cities).  The diagonal (staying) is weighted by the row's sum.
+    """
+    weight = np.array(known, dtype=float)
+    np.fill_diagonal(weight, 0.0)
+    np.fill_diagonal(weight, np.maximum(weight.sum(axis=1), 1e-300))
+    u = np.log(np.maximum(value, 1.0))
+    if noise <= 0:
+        best = np.where(weight > 0, u, -np.inf)
+        choice = (best == best.max(axis=1, keepdims=True)) & (weight > 0)
+        return choice / choice.sum(axis=1, keepdims=True)
+    z = np.where(weight > 0, (u - u.max(axis=1, keepdims=True)) / noise, -np.inf)
+    e = weight * np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def move(natives: np.ndarray, movers: np.ndarray, shares: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """New (natives, movers) per city after a share ``rate`` of each reconsiders and moves by ``shares``.
+
+    Natives who leave become movers where they go; movers who move stay movers (their hukou is elsewhere).
+    Totals are kept exactly.
+    """
+    stay = np.diag(shares)
+    leaving_natives = rate * natives * (1.0 - stay)
+    leaving_movers = rate * movers * (1.0 - stay)
+    off = shares * (1.0 - np.eye(len(natives)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out_share = np.where(off.sum(axis=1) > 0, off / np.maximum(off.sum(axis=1, keepdims=True), 1e-300), 0.0)
+    arriving = (leaving_natives + leaving_movers) @ out_share
+    return natives - leaving_natives, movers - leaving_movers + arriving
+
+
+def admit(natives: np.ndarray, movers: np.ndarray, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points-based admission: a share ``rate`` (per city) of its movers becomes its natives."""
+    admitted = np.clip(rate, 0.0, 1.0) * movers
+    return natives + admitted, movers - admitted
