@@ -343,3 +343,22 @@ def weighted_median(values: ArrayLike, weights: ArrayLike | None = None) -> floa
     order = np.argsort(y, kind="stable")
     cum = np.cumsum(w[order])
     return float(y[order][np.searchsorted(cum, 0.5 * cum[-1])])
+
+
+def inverted_u(sizes: ArrayLike, values: ArrayLike) -> dict[str, float]:
+    """Fit ``values = a + b ln(size) + c ln(size)^2`` by least squares (Au & Henderson's check).
+
+    Returns ``a``, ``b``, ``c``, the size at the peak (people; nan unless ``c < 0``), the smallest and
+    largest size, and ``holds`` = 1.0 when the curve is concave (c < 0) with its peak strictly inside the
+    observed size range (rising for small cities, falling for the largest), else 0.0.
+    """
+    s = _as_sizes(sizes)
+    y = _as_1d(values, "values")
+    if s.size != y.size or s.size < 3:
+        raise ValueError("sizes and values must have the same length, at least 3")
+    x = np.log(s)
+    a, b, c = np.linalg.lstsq(np.column_stack([np.ones_like(x), x, x * x]), y, rcond=None)[0]
+    peak = float(np.exp(-b / (2 * c))) if c < 0 else float("nan")
+    holds = float(c < 0 and s.min() < peak < s.max())
+    return {"a": float(a), "b": float(b), "c": float(c), "peak_size": peak, "min_size": float(s.min()),
+            "max_size": float(s.max()), "holds": holds}

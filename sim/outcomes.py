@@ -9,7 +9,7 @@ import numpy as np
 from . import metrics
 from .households import guarantee_cells
 from .poverty import GROUP_PREFIXES, MEASURES, POVERTY_LINES, column, fgt_by_group
-from .state import DANGEROUS, FORMAL, HOME, VILLAGE_ROOM
+from .state import DANGEROUS, FORMAL, FORMAL_HOUSING, HOME, VILLAGE_ROOM
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import MigrationModel
@@ -199,3 +199,19 @@ def _health_outcomes(model: "MigrationModel", line: float) -> dict:
         "illness_poor_share": float(w[because].sum() / poor_people) if poor_people > 0 else 0.0,
         "medical_debt": float(np.average(m.debt, weights=w)) if w.sum() > 0 else 0.0,
     }
+
+
+def city_real_income(model: "MigrationModel") -> np.ndarray:
+    """Real income per worker in each city (yuan a year): earnings less rent, over natives, urban movers and
+    rural-hukou residents (Au & Henderson's real income per worker; villagers' rents are transfers within the
+    city and left out)."""
+    m, c = model.migrants, model.cities
+    inc = m.location >= 0
+    loc = m.location[inc]
+    rent = np.where(m.housing[inc] == FORMAL_HOUSING, model.formal_rent[loc], model.village_rent[loc])
+    C = model.n_cities
+    migrant_net = np.bincount(loc, weights=m.weight[inc] * (m.earnings[inc] - rent), minlength=C)
+    migrant_people = np.bincount(loc, weights=m.weight[inc], minlength=C)
+    locals_ = c.natives + c.urban_movers
+    total = migrant_net + locals_ * (model.wage - model.formal_rent)
+    return np.where(migrant_people + locals_ > 0, total / np.maximum(migrant_people + locals_, 1e-300), np.nan)

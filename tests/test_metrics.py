@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sim import metrics
 from sim.metrics import (
     fgt,
     gini,
@@ -347,3 +348,15 @@ def test_inputs_not_modified():
     zipf_exponent(np.abs(x))
     np.testing.assert_array_equal(x, [3.0, -1.0, 2.0])
     np.testing.assert_array_equal(w, [1.0, 2.0, 3.0])
+
+
+def test_inverted_u_finds_an_interior_peak_and_rejects_a_monotone_curve():
+    sizes = np.geomspace(1e5, 1e8, 30)
+    peak = 3e6
+    values = 100 - (np.log(sizes) - np.log(peak)) ** 2
+    fit = metrics.inverted_u(sizes, values)
+    assert fit["holds"] == 1.0 and fit["peak_size"] == pytest.approx(peak, rel=1e-6) and fit["c"] < 0
+    assert metrics.inverted_u(sizes, -np.log(sizes))["holds"] == 0.0
+    assert metrics.inverted_u(sizes, 100 - (np.log(sizes) - np.log(1e9)) ** 2)["holds"] == 0.0  # peak outside
+    with pytest.raises(ValueError):
+        metrics.inverted_u([1.0, 2.0], [1.0, 2.0])
