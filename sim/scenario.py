@@ -178,3 +178,17 @@ def check_consistency(values: Mapping[str, Any], source: str) -> None:
     if values["initial_migrant_share"] + values["villager_share"] > 1.0:
         raise InputError(source, "population.initial_migrant_share",
                          "initial_migrant_share + villager_share must not exceed 1")
+
+
+def scenario_network(scenario: Scenario):
+    """The scenario's city network, built and checked exactly as the model builds it.
+
+    Goes through the same registry call as ``MigrationModel`` (``sim.network.network_from_params``),
+    with relative paths read from the scenario file's folder, so a bad graph file is reported here,
+    before anything runs or is written.  Raises :class:`sim.errors.InputError`.
+    """
+    from .network import network_from_params
+
+    source = scenario.source
+    base = Path(source).parent if source and not source.startswith("<") else None
+    return network_from_params(scenario.values, base)

@@ -29,7 +29,7 @@ from .china import CHINA_CENTRE, GEONAMES_SOURCE, MERGE_RADIUS_KM, _china_places
 from .core import TIER_NAMES, TIER_THRESHOLDS, CityNetwork, city_tier
 from .files import load_network
 from .geometry import EARTH_RADIUS_KM, _haversine, _project, _unproject
-from .sources import KINDS, build_network
+from .sources import KINDS, SOURCES, CitySource, build_network, network_from_params, register_source, source_kinds
 from .synthetic import synthetic_network
 
 __all__ = [
@@ -37,14 +37,19 @@ __all__ = [
     "EARTH_RADIUS_KM",
     "GEONAMES_SOURCE",
     "KINDS",
+    "SOURCES",
     "MERGE_RADIUS_KM",
     "TIER_NAMES",
     "TIER_THRESHOLDS",
     "CityNetwork",
+    "CitySource",
     "build_network",
     "china_network",
     "city_tier",
     "load_network",
     "merge_radius_km",
+    "network_from_params",
+    "register_source",
+    "source_kinds",
     "synthetic_network",
 ]
