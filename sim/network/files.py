@@ -23,6 +23,20 @@ from .geometry import _project
 _COORDS = (("x", "y"), ("lon", "lat"))
 _COORD_HELP = "every city must have x and y (km) or lon and lat (degrees)"
 
+# Bounds on what a file may say.  Beyond them the arithmetic breaks (1e308 people overflow the
+# scaling to the urban population; +-1e308 km overflow every distance) long before the file
+# could be a real place, so they are refused with one line at check time and at run time alike.
+MAX_CITIES = 5000
+"""Most cities in a file: the bound of network.n_cities (distance_km is n x n floats)."""
+POPULATION_RANGE = (1.0, 1e9)
+"""Allowed city population (people): at least one person, at most 1e9 (network.largest_city's bound)."""
+MAX_PLANE_KM = 100_000.0
+"""Largest |x| or |y| (km) on the plane: 2.5 times round the Earth."""
+MAX_EDGE_KM = 100_000.0
+"""Longest allowed link (km)."""
+MAX_NAME_CHARS = 200
+"""Longest allowed city name (characters)."""
+
 
 def _parse_number(value: Any) -> float | None:
     """A float from a number or numeric text; None if it is not a number."""
@@ -61,10 +75,16 @@ def _validate_nodes(src: str, nodes: list[_Node], declared: set[str]) -> dict[st
     """
     if not nodes:
         raise InputError(src, "cities", "the file has no cities; must have at least 1 city")
+    if len(nodes) > MAX_CITIES:
+        raise InputError(src, "cities", f"the file has {len(nodes)} cities; must have at most {MAX_CITIES}")
     first: dict[str, str] = {}
     for node in nodes:
-        if any(unicodedata.category(ch) == "Cc" for ch in node.name):
-            raise InputError(src, f"node {node.name!r} name",
+        if len(node.name) > MAX_NAME_CHARS:
+            raise InputError(src, f"{node.where} name", f"is {len(node.name)} characters long; "
+                                                        f"must be at most {MAX_NAME_CHARS}")
+        # Cc: control characters; Zl, Zp: line/paragraph separators (they would split one-line messages)
+        if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") for ch in node.name):
+            raise InputError(src, f"node {node.name!r} name",  # repr escapes them: the message stays one line
                              f"contains control characters ({node.where}); must be text without line breaks, "
                              "tabs or other control characters")
         if node.name in first:
@@ -81,19 +101,20 @@ def _validate_nodes(src: str, nodes: list[_Node], declared: set[str]) -> dict[st
         v = _parse_number(raw)
         if v is None:
             raise InputError(src, field, f"{raw!r} is not a number; must be a number > 0 (people)")
-        if not math.isfinite(v) or v <= 0:
-            raise InputError(src, field, f"{raw!r} is not allowed; must be a finite number > 0 (people)")
+        low, high = POPULATION_RANGE
+        if not math.isfinite(v) or not low <= v <= high:
+            raise InputError(src, field, f"{raw!r} is not allowed; must be a number from {low:g} to {high:g} (people)")
         population[i] = v
 
     systems = [pair for pair in _COORDS if any(key in declared for key in pair)]
     if not systems:
         raise InputError(src, "coordinates", f"missing; {_COORD_HELP}")
     coords: dict[str, np.ndarray] = {}
-    limits = {"lon": 180.0, "lat": 90.0}
+    limits = {"lon": 180.0, "lat": 90.0, "x": MAX_PLANE_KM, "y": MAX_PLANE_KM}
     for pair in systems:
         for key in pair:
             values = np.empty(len(nodes))
-            unit = "degrees" if key in limits else "km"
+            unit = "degrees" if key in ("lon", "lat") else "km"
             for i, node in enumerate(nodes):
                 raw = node.attrs.get(key)
                 field = f"node {node.name!r} {key}"
@@ -103,9 +124,9 @@ def _validate_nodes(src: str, nodes: list[_Node], declared: set[str]) -> dict[st
                 v = _parse_number(raw)
                 if v is None:
                     raise InputError(src, field, f"{raw!r} is not a number; must be a finite number ({unit})")
-                if not math.isfinite(v) or (key in limits and abs(v) > limits[key]):
-                    allowed = f"between -{limits[key]:g} and {limits[key]:g}" if key in limits else "finite"
-                    raise InputError(src, field, f"{raw!r} is not allowed; must be a number {allowed} ({unit})")
+                if not math.isfinite(v) or abs(v) > limits[key]:
+                    raise InputError(src, field, f"{raw!r} is not allowed; must be a number between "
+                                                 f"-{limits[key]:g} and {limits[key]:g} ({unit})")
                 values[i] = v
             coords[key] = values
 
@@ -140,8 +161,8 @@ def _edge_distance(src: str, field: str, raw: Any) -> float | None:
     if v is None:
         raise InputError(src, field, f"{raw!r} is not a number; must be a number > 0 (km), or left empty "
                                      "to use the straight-line distance")
-    if not math.isfinite(v) or v <= 0:
-        raise InputError(src, field, f"{raw!r} is not allowed; must be a finite number > 0 (km)")
+    if not math.isfinite(v) or not 0 < v <= MAX_EDGE_KM:
+        raise InputError(src, field, f"{raw!r} is not allowed; must be a number > 0 and <= {MAX_EDGE_KM:g} (km)")
     return v
 
 
@@ -218,6 +239,10 @@ def _read_csv_rows(src: str, path: Path, what: str) -> tuple[list[str], list[tup
     if not numbered:
         raise InputError(src, "file", f"the file is empty; must be a CSV {what}")
     columns = [c.strip().lower() for c in numbered[0][1]]
+    twice = sorted({c for c in columns if c and columns.count(c) > 1})
+    if twice:
+        raise InputError(src, f"column {twice[0]!r}", f"appears {columns.count(twice[0])} times in the header "
+                                                      f"(line {numbered[0][0]}); each column must appear once")
     out = []
     for line, row in numbered[1:]:
         if len(row) > len(columns):

@@ -225,7 +225,48 @@ MALFORMED = {
         "g.graphml", graphml(TWO_NODES, '<edge source="a" target="b"><data key="d">-2</data></edge>'), {},
         "edge 'A'-'B' distance_km"),
     "graphml self loop": ("g.graphml", graphml(TWO_NODES, '<edge source="a" target="a"/>'), {}, "edge 'A'-'A'"),
+    # hostile numbers (issue 11): each bounded by the file's own rules, never by an overflow later
+    "csv population 1e308": ("c.csv", GOOD_HEADER + "A,1e308,0,0\nB,1e308,10,0\n", {}, "node 'A' population"),
+    "csv population 1e400 (inf)": ("c.csv", GOOD_HEADER + "A,1e400,0,0\n", {}, "node 'A' population"),
+    "csv population -inf": ("c.csv", GOOD_HEADER + "A,-inf,0,0\n", {}, "node 'A' population"),
+    "csv population above 1e9": ("c.csv", GOOD_HEADER + "A,2e9,0,0\n", {}, "node 'A' population"),
+    "csv population below one person": ("c.csv", GOOD_HEADER + "A,0.5,0,0\n", {}, "node 'A' population"),
+    "csv x 1e308": ("c.csv", GOOD_HEADER + "A,5,1e308,0\nB,5,-1e308,0\n", {}, "node 'A' x"),
+    "csv y -1e308": ("c.csv", GOOD_HEADER + "A,5,0,-1e308\n", {}, "node 'A' y"),
+    "csv x beyond 100000 km": ("c.csv", GOOD_HEADER + "A,5,100001,0\n", {}, "node 'A' x"),
+    "csv x inf": ("c.csv", GOOD_HEADER + "A,5,inf,0\n", {}, "node 'A' x"),
+    "csv y nan": ("c.csv", GOOD_HEADER + "A,5,0,nan\n", {}, "node 'A' y"),
+    "csv lon 1e308": ("c.csv", "name,population,lon,lat\nA,5,1e308,0\n", {}, "node 'A' lon"),
+    "csv lat -inf": ("c.csv", "name,population,lon,lat\nA,5,0,-inf\n", {}, "node 'A' lat"),
+    "csv lon nan with x y": ("c.csv", "name,population,x,y,lon,lat\nA,5,0,0,nan,0\n", {}, "node 'A' lon"),
+    "csv edge distance 1e308": ("c.csv", GOOD_HEADER + GOOD_ROWS,
+                                {"c_edges.csv": "source,target,distance_km\nA,B,1e308\n"}, "edge 1 distance_km"),
+    "csv edge distance nan": ("c.csv", GOOD_HEADER + GOOD_ROWS,
+                              {"c_edges.csv": "source,target,distance_km\nA,B,nan\n"}, "edge 1 distance_km"),
+    "csv edge distance zero": ("c.csv", GOOD_HEADER + GOOD_ROWS,
+                               {"c_edges.csv": "source,target,distance_km\nA,B,0\n"}, "edge 1 distance_km"),
+    "csv duplicate column": ("c.csv", "name,population,x,y,x\nA,5,0,0,1\n", {}, "column 'x'"),
+    "csv duplicate column in edges": ("c.csv", GOOD_HEADER + GOOD_ROWS,
+                                      {"c_edges.csv": "source,target,target\nA,B,C\n"}, "column 'target'"),
+    "csv duplicate names differing only in case are distinct": None,
+    "csv name with line separator": ("c.csv", GOOD_HEADER + "Two\u2028lines,5,3,3\n", {},
+                                     "node 'Two\\u2028lines' name"),
+    "csv name too long": ("c.csv", GOOD_HEADER + "N" * 201 + ",5,3,3\n", {}, "line 2 name"),
+    "csv NUL byte": ("c.csv", GOOD_HEADER + "A\x00,5,3,3\n", {}, "node 'A\\x00' name"),
+    "csv edges not utf-8": ("c.csv", GOOD_HEADER + GOOD_ROWS, {"c_edges.csv": b"source,target\n\xffA,B\n"},
+                            "encoding"),
+    "graphml not utf-8": ("g.graphml", graphml(gnode("a", "A")).encode().replace(b">A<", b">\xff<"), {}, "encoding"),
+    "graphml population 1e308": ("g.graphml", graphml(gnode("a", "A", population="1e308")), {},
+                                 "node 'A' population"),
+    "graphml population nan": ("g.graphml", graphml(gnode("a", "A", population="NaN")), {}, "node 'A' population"),
+    "graphml x -1e308": ("g.graphml", graphml(gnode("a", "A", x="-1e308") + gnode("b", "B", x="1e308")), {},
+                         "node 'A' x"),
+    "graphml y inf": ("g.graphml", graphml(gnode("a", "A", y="INF")), {}, "node 'A' y"),
+    "graphml edge distance 1e308": (
+        "g.graphml", graphml(TWO_NODES, '<edge source="a" target="b"><data key="d">1e308</data></edge>'), {},
+        "edge 'A'-'B' distance_km"),
 }
+del MALFORMED["csv duplicate names differing only in case are distinct"]
 
 
 @pytest.mark.parametrize("case", list(MALFORMED), ids=list(MALFORMED))
@@ -234,7 +275,7 @@ def test_malformed_file_raises_input_error(tmp_path, case):
     path = tmp_path / name
     (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
     for other, text in extra.items():
-        (tmp_path / other).write_text(text)
+        (tmp_path / other).write_bytes(text if isinstance(text, bytes) else text.encode())
     with pytest.raises(InputError) as excinfo:
         load_network(path)
     # problems in a CSV links table are reported against that file
@@ -291,3 +332,45 @@ def test_fuzz_only_input_errors(tmp_path, text, suffix):
     else:
         check_invariants(net)
 
+
+def test_too_many_cities(tmp_path):
+    from sim.network.files import MAX_CITIES
+
+    path = write_csv(tmp_path / "many.csv", ["name", "population", "x", "y"],
+                     [[f"C{i}", 1000, i % 1000, i // 1000] for i in range(MAX_CITIES + 1)])
+    with pytest.raises(InputError) as excinfo:
+        load_network(path)
+    assert_input_error(excinfo, str(path), "cities")
+    assert f"at most {MAX_CITIES}" in str(excinfo.value)
+
+
+def test_file_bounds_match_the_parameter_table():
+    from sim import params as P
+    from sim.network import files
+
+    assert files.MAX_CITIES == P.BY_KEY["network.n_cities"].high
+    assert files.POPULATION_RANGE[1] == P.BY_KEY["network.largest_city"].high
+
+
+def test_extremes_inside_the_bounds_load_with_finite_distances(tmp_path):
+    path = write_csv(tmp_path / "edge.csv", ["name", "population", "x", "y"],
+                     [["A", 1e9, 100_000, 0], ["B", 1e9, -100_000, 0], ["C", 1, 0, -100_000], ["D", 1, 0, 1e-9]])
+    net = load_network(path)
+    check_invariants(net)
+    assert np.isfinite(net.distance_km).all() and net.distance_km.max() >= 200_000
+    geo = write_csv(tmp_path / "poles.csv", ["name", "population", "lon", "lat"],
+                    [["N", 5, 180, 90], ["S", 5, -180, -90], ["O", 5, 0, 0]])
+    check_invariants(load_network(geo))
+
+
+def test_each_message_is_one_line(tmp_path):
+    for case, (name, content, extra, _) in MALFORMED.items():
+        folder = tmp_path / str(abs(hash(case)))
+        folder.mkdir()
+        path = folder / name
+        (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
+        for other, text in extra.items():
+            (folder / other).write_bytes(text if isinstance(text, bytes) else text.encode())
+        with pytest.raises(InputError) as excinfo:
+            load_network(path)
+        assert "\n" not in str(excinfo.value) and "\u2028" not in str(excinfo.value), case

@@ -109,5 +109,14 @@ def test_model_and_scenario_check_build_through_the_registry(monkeypatch, tmp_pa
     assert checked.names == model.network.names[:checked.n]
 
 
+def test_scenario_check_reports_the_file_not_the_scenario(tmp_path):
+    (tmp_path / "bad.csv").write_text("name,population,x,y\nA,1e308,0,0\n", encoding="utf-8")
+    toml = tmp_path / "bad.toml"
+    toml.write_text('name = "bad"\n[network]\nkind = "file"\npath = "bad.csv"\n', encoding="utf-8")
+    with pytest.raises(InputError) as excinfo:
+        scenario_network(sim.load_scenario(toml))
+    assert_input_error(excinfo, str(tmp_path / "bad.csv"), "node 'A' population")
+
+
 def test_kinds_constant_is_the_builtin_sources():
     assert sources_module.KINDS == ("synthetic", "china", "file")
