@@ -57,6 +57,15 @@ class CityNetwork:
         source: where the cities come from ("synthetic(seed=0)", GEONAMES_SOURCE, a path).
         origin: (lon, lat) degrees of the projection centre for geographic networks,
             else None.
+        province: list of n texts, aligned with ``names``: the province (province-level
+            division) of each city; for china the GeoNames first-level division in English
+            ("Guangdong", "Chongqing"), for a file its ``province`` column or data key, ""
+            where not known (every synthetic city).
+        names_zh: list of n texts, aligned with ``names``: the city's name in simplified
+            Chinese characters ("上海"); for china from GeoNames' alternate names, for a file
+            its ``name_zh`` column or data key, "" where not known.
+        note: how the source read the request, e.g. that china was asked for more cities
+            than it has and returned all of them; "" when there is nothing to say.
     """
 
     names: list[str]
@@ -70,6 +79,18 @@ class CityNetwork:
     distance_km: np.ndarray
     source: str
     origin: tuple[float, float] | None = None
+    province: list[str] | None = None
+    names_zh: list[str] | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        n = len(self.names)
+        for attr in ("province", "names_zh"):
+            values = getattr(self, attr)
+            values = [""] * n if values is None else [str(v) for v in values]
+            if len(values) != n:
+                raise ValueError(f"CityNetwork.{attr} has {len(values)} entries for {n} cities")
+            setattr(self, attr, values)
 
     @property
     def n(self) -> int:
@@ -87,7 +108,8 @@ class CityNetwork:
             names=list(self.names), population=self.population.copy(), x=self.x.copy(), y=self.y.copy(),
             lon=None if self.lon is None else self.lon.copy(), lat=None if self.lat is None else self.lat.copy(),
             tier=self.tier.copy(), graph=self.graph.copy(), distance_km=self.distance_km.copy(),
-            source=self.source, origin=self.origin,
+            source=self.source, origin=self.origin, province=list(self.province), names_zh=list(self.names_zh),
+            note=self.note,
         )
 
     def point_near(self, index: int, distance_km: float, angle: float) -> tuple[float, float]:
@@ -117,7 +139,8 @@ class CityNetwork:
         x, y = _project(np.array([math.degrees(lam2)]), np.array([math.degrees(phi2)]), *self.origin)  # type: ignore[misc]
         return float(x[0]), float(y[0])
 
-    def with_city(self, name: str, x: float, y: float, population: float, link_to: int) -> CityNetwork:
+    def with_city(self, name: str, x: float, y: float, population: float, link_to: int,
+                  province: str | None = None, name_zh: str = "") -> CityNetwork:
         """A new network with one extra city (index ``n``), e.g. a new city founded beside the capital.
 
         Args:
@@ -128,6 +151,8 @@ class CityNetwork:
             link_to: index of the city it is linked to; the new city is also linked to
                 that city's neighbours.  Edge lengths are great-circle km for geographic
                 networks, straight-line km otherwise.
+            province: its province; None (default) for the province of city ``link_to``.
+            name_zh: its name in Chinese characters, "" if none.
 
         ``self`` is not changed; ``distance_km`` is recomputed.
         """
@@ -145,6 +170,7 @@ class CityNetwork:
         if isinstance(link_to, bool) or not isinstance(link_to, Integral) or not 0 <= int(link_to) < self.n:
             raise InputError(src, "link_to", f"{link_to!r} is not allowed; must be a city index 0..{self.n - 1}")
         link_to = int(link_to)
+        province = self.province[link_to] if province is None else str(province)  # type: ignore[index]
         if np.any((self.x == x) & (self.y == y)):
             other = self.names[int(np.flatnonzero((self.x == x) & (self.y == y))[0])]
             raise InputError(src, "x, y", f"({x:g}, {y:g}) is where {other!r} is; must be a free position")
@@ -169,6 +195,7 @@ class CityNetwork:
         if geographic:
             attrs["lon"] = float(lon[new])  # type: ignore[index]
             attrs["lat"] = float(lat[new])  # type: ignore[index]
+        attrs.update({k: v for k, v in (("province", province), ("name_zh", str(name_zh))) if v})
         graph.add_node(new, **attrs)
         for j in sorted({link_to, *self.graph.neighbors(link_to)}):
             if geographic:
@@ -179,7 +206,8 @@ class CityNetwork:
         return CityNetwork(
             names=[*self.names, name], population=pop, x=xs, y=ys, lon=lon, lat=lat, tier=tier, graph=graph,
             distance_km=_shortest_paths(graph, new + 1), source=f"{self.source} + new city {name!r}",
-            origin=self.origin,
+            origin=self.origin, province=[*self.province, province],  # type: ignore[misc]
+            names_zh=[*self.names_zh, str(name_zh)], note=self.note,  # type: ignore[misc]
         )
 
 
@@ -222,6 +250,9 @@ def _assemble(
     origin: tuple[float, float] | None,
     edges: list[tuple[int, int, float | None]] | None = None,
     extra_node_attrs: list[dict[str, Any]] | None = None,
+    province: list[str] | None = None,
+    names_zh: list[str] | None = None,
+    note: str = "",
 ) -> CityNetwork:
     """Build the graph (given edges, or each city to its ``neighbours`` nearest), connect it, measure it.
 
@@ -243,6 +274,9 @@ def _assemble(
         if lon is not None and lat is not None:
             attrs["lon"] = float(lon[i])
             attrs["lat"] = float(lat[i])
+        for key, values in (("province", province), ("name_zh", names_zh)):
+            if values is not None and values[i]:  # kept on the graph so a saved GraphML carries them
+                attrs[key] = str(values[i])
         if extra_node_attrs is not None:
             attrs.update(extra_node_attrs[i])
         graph.add_node(i, **attrs)
@@ -265,7 +299,8 @@ def _assemble(
     _connect(graph, straight)
     return CityNetwork(
         names=list(names), population=population, x=x, y=y, lon=lon, lat=lat, tier=tier, graph=graph,
-        distance_km=_shortest_paths(graph, n), source=source, origin=origin,
+        distance_km=_shortest_paths(graph, n), source=source, origin=origin, province=province, names_zh=names_zh,
+        note=note,
     )
 
 

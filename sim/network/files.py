@@ -150,8 +150,23 @@ def _validate_nodes(src: str, nodes: list[_Node], declared: set[str]) -> dict[st
         lon = lat = None
         origin = None
         x, y = coords["x"], coords["y"]
+    labels = {key: [_optional_text(src, node, key) for node in nodes] for key in ("province", "name_zh")}
     return {"names": [n.name for n in nodes], "population": population, "x": x, "y": y, "lon": lon, "lat": lat,
-            "origin": origin}
+            "origin": origin, "province": labels["province"], "names_zh": labels["name_zh"]}
+
+
+def _optional_text(src: str, node: _Node, key: str) -> str:
+    """An optional text attribute of a city (province, name_zh): "" when absent."""
+    raw = node.attrs.get(key)
+    if _missing(raw):
+        return ""
+    if isinstance(raw, bool) or not isinstance(raw, (str, Real)):
+        raise InputError(src, f"node {node.name!r} {key}", f"{raw!r} is not allowed; must be a text")
+    text = str(raw).strip()
+    if len(text) > MAX_NAME_CHARS or any(unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") for ch in text):
+        raise InputError(src, f"node {node.name!r} {key}", f"{text[:40]!r}... is not allowed; must be a text of at "
+                                                           f"most {MAX_NAME_CHARS} characters without line breaks")
+    return text
 
 
 def _edge_distance(src: str, field: str, raw: Any) -> float | None:
@@ -315,7 +330,8 @@ def load_network(path: str | Path, neighbours: int = 4) -> CityNetwork:
     are given, else Euclidean on x, y).  A graph in pieces is joined by the nearest
     pairs of cities.  Given x, y are used as the plane; with only lon/lat, x, y are
     an equirectangular projection around the middle of the cities' bounding box.
-    A ``tier`` in the file is ignored and recomputed from population.
+    Optional per city: ``province`` and ``name_zh`` (name in Chinese characters), texts,
+    "" where absent.  A ``tier`` in the file is ignored and recomputed from population.
 
     Every problem with the file raises :class:`~sim.errors.InputError` naming the
     file, the field and what is allowed.
@@ -345,5 +361,6 @@ def load_network(path: str | Path, neighbours: int = 4) -> CityNetwork:
             raise InputError(edge_src, where, f"joins {a!r} to itself; an edge must join two different cities")
         edges.append((index[a], index[b], _edge_distance(edge_src, f"{where} distance_km", raw)))
     return _assemble(data["names"], data["population"], data["x"], data["y"], data["lon"], data["lat"],
-                     neighbours=k, source=src, origin=data["origin"], edges=edges)
+                     neighbours=k, source=src, origin=data["origin"], edges=edges, province=data["province"],
+                     names_zh=data["names_zh"])
 

@@ -32,6 +32,10 @@ def check_invariants(net: CityNetwork) -> None:
     np.testing.assert_array_equal(net.tier, city_tier(net.population))
     if net.lon is not None:
         assert net.lat is not None and net.lon.shape == net.lat.shape == (n,)
+    # labels aligned with names
+    for labels in (net.province, net.names_zh):
+        assert isinstance(labels, list) and len(labels) == n and all(isinstance(v, str) for v in labels)
+    assert isinstance(net.note, str)
     # graph
     assert sorted(net.graph.nodes) == list(range(n))
     assert nx.is_connected(net.graph)
@@ -42,6 +46,7 @@ def check_invariants(net: CityNetwork) -> None:
         assert data["tier"] == net.tier[i]
         if net.lon is not None:
             assert data["lon"] == net.lon[i] and data["lat"] == net.lat[i]
+        assert data.get("province", "") == net.province[i] and data.get("name_zh", "") == net.names_zh[i]
     for _, _, d in net.graph.edges(data="distance_km"):
         assert d is not None and math.isfinite(d) and d >= 0
     # distances
