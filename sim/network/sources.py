@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 from sim.errors import InputError
 
 from .china import china_network
+from .china_overrides import OVERRIDES_FILE
 from .core import CityNetwork
 from .files import load_network
 from .synthetic import synthetic_network
@@ -87,7 +88,10 @@ def _synthetic_source(p: Mapping[str, Any], base_dir: Path | None) -> CityNetwor
 
 @register_source("china")
 def _china_source(p: Mapping[str, Any], base_dir: Path | None) -> CityNetwork:
-    return china_network(n_cities=p["network_n_cities"], neighbours=p["network_neighbours"])
+    table = str(p.get("network_overrides", "") or "").strip()
+    overrides = (OVERRIDES_FILE if not table else None if table.lower() == "none"
+                 else _resolve(table, base_dir))
+    return china_network(n_cities=p["network_n_cities"], neighbours=p["network_neighbours"], overrides=overrides)
 
 
 @register_source("file")

@@ -33,7 +33,9 @@ class TestChina:
         for city in ("Shanghai", "Beijing", "Shenzhen", "Guangzhou", "Chengdu", "Tianjin", "Chongqing",
                      "Wuhan", "Xi’an", "Nanjing", "Hangzhou", "Foshan", "Dongguan"):
             assert china.names.count(city) == 1, city
-        assert china.names[:2] == ["Shanghai", "Beijing"]
+        # corrected: Chongqing's urban population (2020 census) is second; as shipped, Beijing is
+        assert china.names[:3] == ["Shanghai", "Chongqing", "Beijing"]
+        assert china_network(overrides=None).names[:2] == ["Shanghai", "Beijing"]
 
     def test_districts_merged(self, china):
         districts = ("Pudong", "Puxi", "Minhang", "Songjiang", "Jiading", "Bao'an", "Luohu District",
@@ -59,10 +61,16 @@ class TestChina:
                 place = geonames_cn[china.graph.nodes[j]["geonameid"]]
                 assert china_source._is_administrative_city(place), (china.names[j], [china.names[i] for i in close])
 
-    def test_populations_are_geonames_figures(self, china, geonames_cn):
+    def test_populations_are_geonames_figures_or_cited_corrections(self, china, geonames_cn):
+        corrected = {}
         for i in range(china.n):
             place = geonames_cn[china.graph.nodes[i]["geonameid"]]
-            assert china.population[i] == float(place["population"])
+            cited = china.graph.nodes[i]["population_source"]
+            if cited == "GeoNames":
+                assert china.population[i] == float(place["population"])
+            else:
+                assert cited.startswith("2020 census: ") and len(cited) > 60
+                corrected[china.names[i]] = china.population[i]
             assert china.lon[i] == pytest.approx(float(place["longitude"]))
             assert china.lat[i] == pytest.approx(float(place["latitude"]))
         # looked up by name too: Shanghai keeps its own figure, districts are not added
@@ -71,6 +79,12 @@ class TestChina:
             assert china.population[china.names.index(name)] == by_name[name]["population"]
         shanghai = china.population[china.names.index("Shanghai")]
         assert shanghai < by_name["Shanghai"]["population"] + by_name["Pudong"]["population"]
+        assert corrected == {"Chongqing": 22_264_819.0, "Wuzhong": 1_382_713.0}
+        # as shipped: every figure is GeoNames'
+        raw = china_network(overrides=None)
+        for i in range(raw.n):
+            assert raw.population[i] == float(geonames_cn[raw.graph.nodes[i]["geonameid"]]["population"])
+            assert raw.graph.nodes[i]["population_source"] == "GeoNames"
 
     def test_sorted_descending(self, china):
         assert np.all(np.diff(china.population) <= 0)
@@ -128,9 +142,26 @@ class TestChina:
         assert net.names == china.names
         assert elapsed < 1.0, elapsed
 
-    @pytest.mark.parametrize("n", [0, -3, 10**6, 2.0])
+    @pytest.mark.parametrize("n", [0, -3, 2.0, True])
     def test_bad_n_cities(self, n):
         with pytest.raises(InputError) as excinfo:
             china_network(n_cities=n)
         assert_input_error(excinfo, "china network", "n_cities")
+
+    def test_more_cities_than_there_are_returns_all_with_a_note(self, china, recwarn):
+        everything = china_network(n_cities=10**6)
+        assert 1500 < everything.n < 2106  # 2,106 GeoNames places before merging districts
+        assert everything.names[:china.n] == china.names
+        assert china_network(n_cities=everything.n).names == everything.names
+        assert china_network(n_cities=everything.n).note == ""
+        assert str(everything.n) in everything.note and "1000000" in everything.note
+        assert china.note == ""
+        assert len(recwarn) == 0
+        assert len(set(everything.names)) == everything.n == len(everything.province) == len(everything.names_zh)
+        assert np.isfinite(everything.distance_km).all()
+
+    def test_bad_overrides_argument(self):
+        with pytest.raises(InputError) as excinfo:
+            china_network(overrides=3)
+        assert_input_error(excinfo, "china network", "overrides")
 
