@@ -32,7 +32,7 @@ def raw():
 
 class TestPackagedTable:
     def test_every_row_cites_its_source(self, rows):
-        assert len(rows) >= 4
+        assert len(rows) >= 5
         for row in rows:
             assert len(row["source"]) > 80, row  # a citation, not a word
             if row["action"] == "population":
@@ -57,6 +57,8 @@ class TestPackagedTable:
         i = china.names.index("Chongqing")
         assert china.population[i] == 22_264_819 and china.tier[i] == 1
         assert "Wanzhou" in raw.names and "Wanzhou" not in china.names  # counted in Chongqing
+        full = china_network(10**6)
+        assert "Wanxian" not in full.names  # nor does it come back under its former name
         # the larger figure gives Chongqing a larger merge radius (57 km): its districts merge into it
         full, full_raw = china_network(10**6), china_network(10**6, overrides=None)
         absorbed = full.graph.nodes[full.names.index("Chongqing")]["absorbed"].split("; ")
