@@ -100,7 +100,8 @@ PARAMS: tuple[Param, ...] = (
     P("network.kind", str, "synthetic", "-",
       "City network: a seeded synthetic tiered system, China's real cities (GeoNames), or a user file.",
       choices=("synthetic", "china", "file")),
-    P("network.n_cities", int, 30, "cities", "Number of cities (synthetic: generated; china: the N largest, all if N exceeds them).", 1, 5000),
+    P("network.n_cities", int, 30, "cities",
+      "Number of cities (synthetic: generated; china: the N largest, all if N exceeds them).", 1, 5000),
     P("network.path", str, "", "-", "GraphML or nodes CSV file for kind = 'file' (relative to the scenario file)."),
     P("network.overrides", str, "", "-", "China only: CSV table of census corrections to GeoNames ('' = the "
       "packaged table, 'none' = GeoNames as shipped; relative to the scenario file)."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 
@@ -130,7 +131,7 @@ def test_missing_column_and_bad_encoding(tmp_path):
     assert_input_error(excinfo, str(tmp_path / "absent.csv"), "path")
 
 
-def test_ambiguous_name_needs_the_geonameid():
+def test_ambiguous_name_needs_the_geonameid(tmp_path):
     from sim.network.china import _geonames_china
 
     places = list(_geonames_china())
@@ -139,20 +140,14 @@ def test_ambiguous_name_needs_the_geonameid():
         seen.setdefault((p["name"], p["admin1code"]), []).append(p)
     (name, code), twins = next((k, v) for k, v in seen.items() if len(v) > 1)
     province = _PROVINCES[code]
-    path = OVERRIDES_FILE.parent  # any folder; the file is written to tmp below
-    del path
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        t = Path(folder) / "t.csv"
-        t.write_text(HEADER + f"{name},{province},,drop,,,x\n", encoding="utf-8")
-        with pytest.raises(InputError) as excinfo:
-            read_overrides(t, places, _PROVINCES)
-        assert_input_error(excinfo, str(t), "line 2 geonameid")
-        t.write_text(HEADER + f"{name},{province},{twins[1]['geonameid']},drop,,,x\n", encoding="utf-8")
-        (only,) = read_overrides(t, places, _PROVINCES)
-        assert only.geonameid == int(twins[1]["geonameid"])
+    t = tmp_path / "t.csv"
+    t.write_text(HEADER + f"{name},{province},,drop,,,x\n", encoding="utf-8")
+    with pytest.raises(InputError) as excinfo:
+        read_overrides(t, places, _PROVINCES)
+    assert_input_error(excinfo, str(t), "line 2 geonameid")
+    t.write_text(HEADER + f"{name},{province},{twins[1]['geonameid']},drop,,,x\n", encoding="utf-8")
+    (only,) = read_overrides(t, places, _PROVINCES)
+    assert only.geonameid == int(twins[1]["geonameid"])
 
 
 def test_a_users_table_replaces_the_packaged_one(tmp_path, raw):
@@ -167,7 +162,6 @@ def test_a_users_table_replaces_the_packaged_one(tmp_path, raw):
     none = network_from_params({"network_kind": "china", "network_n_cities": 250, "network_overrides": "none"})
     assert none.names == raw.names
     # an edited table is read again (the cache is keyed by modification time)
-    import os
     path.write_text(HEADER + GOOD.replace("1382713", "1273792").replace("2020,", "2010,", 1), encoding="utf-8")
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     edited = china_network(overrides=path)
@@ -192,7 +186,8 @@ def test_cli_check_refuses_an_unknown_city(tmp_path):
 def test_china_province_and_chinese_names(china):
     check_invariants(china)
     assert set(china.province) <= set(_PROVINCES.values())
-    expect = {"Shanghai": ("Shanghai", "上海"), "Guangzhou": ("Guangdong", "广州"), "Shenzhen": ("Guangdong", "深圳"),
+    expect = {"Shanghai": ("Shanghai", "上海"), "Guangzhou": ("Guangdong", "广州"),
+              "Shenzhen": ("Guangdong", "深圳"),
               "Changchun": ("Jilin", "长春"), "Suzhou": ("Jiangsu", "苏州"), "Suzhou (Anhui)": ("Anhui", "宿州"),
               "Ürümqi": ("Xinjiang", "乌鲁木齐"), "Lüliang": ("Shanxi", "吕梁")}
     for name, (province, zh) in expect.items():
