@@ -17,7 +17,7 @@ from . import outcomes as out
 from . import params as P
 from .agents import LocalGovernment, Migrant, UrbanVillager
 from .errors import InputError
-from .network import CityNetwork, build_network
+from .network import CityNetwork, network_from_params
 from .policies import Rules, policies_from_params
 from .scenario import Scenario, check_consistency
 from .series import ChinaHistory
@@ -85,13 +85,8 @@ class MigrationModel(mesa.Model):
         return p
 
     def _build_network(self, base_dir) -> CityNetwork:
-        p = self.p
-        path = p["network_path"]
-        if path and base_dir is not None and not Path(path).is_absolute():
-            path = str(Path(base_dir) / path)
-        return build_network(p["network_kind"], p["network_n_cities"], p["network_neighbours"], path=path,
-                             zipf_exponent=p["network_zipf_exponent"], largest_city=p["network_largest_city"],
-                             extent_km=p["network_extent_km"], seed=p["network_seed"])
+        # the same registry call as `hukou-sim check` and sim.scenario.scenario_network
+        return network_from_params(self.p, base_dir)
 
     def _initial_state(self) -> None:
         p, rng, C = self.p, self.rng, self.network.n

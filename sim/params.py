@@ -108,8 +108,11 @@ PARAMS: tuple[Param, ...] = (
     P("network.kind", str, "synthetic", "-",
       "City network: a seeded synthetic tiered system, China's real cities (GeoNames), or a user file.",
       choices=("synthetic", "china", "file")),
-    P("network.n_cities", int, 30, "cities", "Number of cities (synthetic: generated; china: the N largest).", 1, 5000),
+    P("network.n_cities", int, 30, "cities",
+      "Number of cities (synthetic: generated; china: the N largest, all if N exceeds them).", 1, 5000),
     P("network.path", str, "", "-", "GraphML or nodes CSV file for kind = 'file' (relative to the scenario file)."),
+    P("network.overrides", str, "", "-", "China only: CSV table of census corrections to GeoNames ('' = the "
+      "packaged table, 'none' = GeoNames as shipped; relative to the scenario file)."),
     P("network.neighbours", int, 4, "edges/city", "Each city is linked to this many nearest cities.", 1, 50),
     P("network.zipf_exponent", float, 1.0, "-", "Synthetic only: zeta of the rank-size rule the sizes follow.", 0.3, 3.0),
     P("network.largest_city", float, 20e6, "people", "Synthetic only: population of the largest city.", 1e3, 1e9),

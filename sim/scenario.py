@@ -194,3 +194,17 @@ def check_consistency(values: Mapping[str, Any], source: str) -> None:
 def _dated_reforms() -> list[str]:
     """Keys of the dated reforms (policies with an ``enabled`` and a ``start_year`` field)."""
     return [key for key in HISTORY if f"policy.{key}.enabled" in P.BY_KEY]
+
+
+def scenario_network(scenario: Scenario):
+    """The scenario's city network, built and checked exactly as the model builds it.
+
+    Goes through the same registry call as ``MigrationModel`` (``sim.network.network_from_params``),
+    with relative paths read from the scenario file's folder, so a bad graph file is reported here,
+    before anything runs or is written.  Raises :class:`sim.errors.InputError`.
+    """
+    from .network import network_from_params
+
+    source = scenario.source
+    base = Path(source).parent if source and not source.startswith("<") else None
+    return network_from_params(scenario.values, base)

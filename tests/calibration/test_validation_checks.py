@@ -14,9 +14,15 @@ from sim.network import china_network
 
 
 def test_china_network_sizes_are_the_geonames_figures():
-    net = china_network(250)
+    net = china_network(250, overrides=None)  # GeoNames as shipped
     assert net.n == 250
     assert checks.geonames_mismatches(net) == []
+    # the default network differs exactly where the override table cites a census figure
+    corrected = china_network(250)
+    cited = [corrected.names[i] for i in range(corrected.n)
+             if corrected.graph.nodes[i]["population_source"] != "GeoNames"]
+    assert sorted(name for name, *_ in checks.geonames_mismatches(corrected)) == sorted(cited) == ["Chongqing",
+                                                                                                 "Wuzhong"]
     # and the check can fail: a changed population is caught
     net.population[3] *= 1.01
     assert [name for name, *_ in checks.geonames_mismatches(net)] == [net.names[3]]
@@ -34,7 +40,9 @@ def test_model_starts_from_the_geonames_sizes_scaled_to_the_urban_population():
 
 
 def test_zipf_of_the_deduplicated_geonames_list_is_near_the_reference_values():
-    sizes = checks.all_china_cities().population
+    # the reference values are statistics of GeoNames as shipped, so compare them with that
+    sizes = china_network(10**6, overrides=None).population
+    assert checks.all_china_cities().names == china_network(10**6).names  # every corrected city
     assert len(sizes) > 1000
     rows = checks.zipf_at_cutoffs(sizes, [r.min_size for r in T.ZIPF_REFERENCE])
     for row, ref in zip(rows, T.ZIPF_REFERENCE):
