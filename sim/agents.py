@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Sequence
 import mesa
 import numpy as np
 
+from .migration import NOISE_FLOOR
 from .state import HOME, HOUSING_NAMES, JOB_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,7 +103,7 @@ class Migrant(_RowAgent):
             utils.append(u - correction if position >= 2 else u)
             seen.add(place)
         best = max(utils)
-        if noise <= 0:
+        if noise <= NOISE_FLOOR:
             ties = [1.0 if u == best else 0.0 for u in utils]
             return np.array(ties) / sum(ties)
         weights = [math.exp((u - best) / noise) if u > -math.inf else 0.0 for u in utils]

@@ -28,6 +28,7 @@ import numpy as np
 from .state import HOME
 
 UTILITY_FLOOR = 1.0  # yuan/year: log utility of places worth nothing or less
+NOISE_FLOOR = 1e-9  # log-income: choice noise at or below this is pure maximisation (dividing by it overflows)
 
 
 @dataclass
@@ -121,7 +122,7 @@ def duplicates(candidates: np.ndarray) -> np.ndarray:
 
 def choice_probabilities(u: np.ndarray, noise: float) -> np.ndarray:
     """Logit choice probabilities for utilities u (n, K) with noise scale ``noise`` (0 = argmax)."""
-    if noise <= 0:
+    if noise <= NOISE_FLOOR:
         best = u == u.max(axis=1, keepdims=True)
         return best / best.sum(axis=1, keepdims=True)
     z = (u - u.max(axis=1, keepdims=True)) / noise
@@ -132,7 +133,7 @@ def choice_probabilities(u: np.ndarray, noise: float) -> np.ndarray:
 def choose(u: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
     """Column index chosen in each row, drawn from the logit probabilities with one uniform per row."""
     n, k = u.shape
-    if noise > 0:
+    if noise > NOISE_FLOOR:
         weight = np.exp((u - u.max(axis=1, keepdims=True)) / noise)
     else:  # the best place; exact ties split evenly
         weight = (u == u.max(axis=1, keepdims=True)).astype(float)
@@ -191,7 +192,7 @@ def crowded_entry(market: Market, u: np.ndarray, choice: np.ndarray, candidates:
     others = u[idx].copy()
     others[rows[: len(idx)], col] = -np.inf
     best_other = others.max(axis=1)
-    if noise > 0:
+    if noise > NOISE_FLOOR:
         top = np.maximum(u_pre, best_other)
         rest = np.exp((others - top[:, None]) / noise).sum(axis=1)
         pre = np.exp((u_pre - top) / noise)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .migration import NOISE_FLOOR
+
 
 def destination_shares(value: np.ndarray, known: np.ndarray, noise: float) -> np.ndarray:
     """(C, C) share of the reconsidering people of city i (row) who choose city j (column).
@@ -27,7 +29,7 @@ def destination_shares(value: np.ndarray, known: np.ndarray, noise: float) -> np
     np.fill_diagonal(weight, 0.0)
     np.fill_diagonal(weight, np.maximum(weight.sum(axis=1), 1e-300))
     u = np.log(np.maximum(value, 1.0))
-    if noise <= 0:
+    if noise <= NOISE_FLOOR:
         best = np.where(weight > 0, u, -np.inf)
         choice = (best == best.max(axis=1, keepdims=True)) & (weight > 0)
         return choice / choice.sum(axis=1, keepdims=True)

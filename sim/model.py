@@ -143,7 +143,7 @@ class MigrationModel(mesa.Model):
         self.cities = CityArrays(
             natives=natives0, formal_jobs=p["formal_jobs_per_resident"] * size0, productivity=np.ones(C),
             service_shift=np.zeros(C), service_budget=np.zeros(C), gdp=np.zeros(C),
-            compliance=np.full(C, p["compliance_initial"]), cap=np.full(C, np.inf), enforcement=np.zeros(C),
+            compliance=self._initial_compliance(), cap=np.full(C, np.inf), enforcement=np.zeros(C),
             migrant_access=np.full(C, p["migrant_service_access"]), active=active, hinterland0=hinterland0,
             urban_movers=np.zeros(C))
         # natives' and villagers' wage incomes relative to the city wage, by decile of a log-normal with mean 1
@@ -151,6 +151,15 @@ class MigrationModel(mesa.Model):
         self.villager_multiplier = households.decile_multipliers(p["villager_income_dispersion"], NATIVE_GROUPS)
         self._dirty, self._tally_cache = True, None
         self.initial_population = self.total_population()
+
+    def _initial_compliance(self) -> np.ndarray:
+        """Compliance a new directive meets in each city: the national level plus its province's deviation."""
+        p, net = self.p, self.network
+        level = np.full(net.n, p["compliance_initial"])
+        if p["compliance_spread"] > 0:
+            provinces, which = np.unique(np.asarray(net.province, dtype=str), return_inverse=True)
+            level += self.rng.normal(0.0, p["compliance_spread"], len(provinces))[which]
+        return np.clip(level, 0.0, 1.0)
 
     def _create_agents(self) -> None:
         for i in range(len(self.migrants)):

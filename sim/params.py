@@ -255,6 +255,9 @@ PARAMS: tuple[Param, ...] = (
     P("government.rural_services", float, 60.0, "yuan/year",
       "Value of public services per rural resident at home (start prices; grows like the guarantees).", 0.0, 1e7),
     P("government.compliance_initial", float, 0.3, "share", "Local compliance with a new central directive when issued.", 0.0, 1.0),
+    P("government.compliance_spread", float, 0.0, "share",
+      "Standard deviation between provinces of the compliance a new directive meets (each province draws its "
+      "own; seed 004: Heilongjiang at 12% when the north-east averaged 27%).", 0.0, 1.0),
     P("government.compliance_speed", float, 0.5, "1/year", "Speed at which compliance rises towards full.", 0.0, 10.0),
     P("government.central_pressure", float, 2.0, "-",
       "Extra speed-up for laggards below the national average compliance (seed 004's 1982-83 episode).", 0.0, 100.0),

@@ -196,3 +196,16 @@ def test_group_poverty_outputs_equal_fgt_on_each_group(small_cap):
     assert out["villager_poverty_headcount"] == pytest.approx(metrics.fgt(v_income, line, 0, v_weight))
     assert out["new_urban_poor"] == pytest.approx(m.weight[floating & (m.income < line)].sum())
     assert out["migrant_population"] == pytest.approx(m.weight[floating].sum())
+
+
+def test_compliance_differs_by_province_and_is_shared_within_one():
+    sc = small("cap", **{"network.n_cities": 120, "government.compliance_spread": 0.2})
+    model = sim.MigrationModel.from_scenario(sc, rng=6)
+    province = np.asarray(model.network.province)
+    compliance = model.cities.compliance
+    for name in set(province):
+        assert np.ptp(compliance[province == name]) == 0.0
+    assert len(set(np.round(compliance, 12))) > 5
+    flat = sim.MigrationModel.from_scenario(small("cap", **{"network.n_cities": 120,
+                                                            "government.compliance_spread": 0.0}), rng=6)
+    assert np.all(flat.cities.compliance == sc.values["compliance_initial"])
