@@ -202,16 +202,8 @@ def _health_outcomes(model: "MigrationModel", line: float) -> dict:
 
 
 def city_real_income(model: "MigrationModel") -> np.ndarray:
-    """Real income per worker in each city (yuan a year): earnings less rent, over natives, urban movers and
-    rural-hukou residents (Au & Henderson's real income per worker; villagers' rents are transfers within the
-    city and left out)."""
-    m, c = model.migrants, model.cities
-    inc = m.location >= 0
-    loc = m.location[inc]
-    rent = np.where(m.housing[inc] == FORMAL_HOUSING, model.formal_rent[loc], model.village_rent[loc])
-    C = model.n_cities
-    migrant_net = np.bincount(loc, weights=m.weight[inc] * (m.earnings[inc] - rent), minlength=C)
-    migrant_people = np.bincount(loc, weights=m.weight[inc], minlength=C)
-    locals_ = c.natives + c.urban_movers
-    total = migrant_net + locals_ * (model.wage - model.formal_rent)
-    return np.where(migrant_people + locals_ > 0, total / np.maximum(migrant_people + locals_, 1e-300), np.nan)
+    """Real income per worker in each city (yuan a year): the formal wage, which rises with size through
+    agglomeration, less formal rent and living costs, which rise with crowding.  It is the income of a
+    representative worker, as in Au & Henderson (2006): who happens to live in a city (more low-paid migrants
+    in some) does not enter it."""
+    return model.wage - model.formal_rent - model.market.living_cost

@@ -1,4 +1,4 @@
-"""Au & Henderson (2006): real income per worker is an inverted U in city size in the China scenario."""
+"""Au & Henderson (2006): real income per worker is an inverted U in city size in the calibrated China scenario."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sim.outcomes import city_real_income
 
 @pytest.mark.slow
 def test_real_income_per_worker_is_an_inverted_u_in_city_size():
-    model = sim.MigrationModel.from_scenario(sim.load_scenario("china", {"simulation.n_agents": 20000}), rng=11)
+    model = sim.MigrationModel.from_scenario(sim.load_scenario("china_calibrated", {"simulation.n_agents": 20000}), rng=11)
     model.run(38)  # to 2020
     active = model.cities.active
     fit = metrics.inverted_u(model.city_population()[active], city_real_income(model)[active])
