@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import InputError
 from ..outcomes import COLUMNS
@@ -27,42 +26,11 @@ from .results import Results
 KEY_OUTPUTS = ("urbanization_rate", "poverty_headcount", "new_urban_poor", "gini_income", "zipf_exponent",
                "top_city_share", "primacy", "gdp_per_capita")
 CONCENTRATION = ("top_city_share", "hhi", "primacy")
-CONFIDENCE = 0.95
 
 
 # ----------------------------------------------------------------------------- statistics
-def t_interval(values: Any, confidence: float = CONFIDENCE) -> tuple[int, float, float, float, float]:
-    """``(n, mean, sd, low, high)``: Student-t interval for the mean of ``values`` (NaNs dropped)."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n == 1:
-        return 1, mean, math.nan, math.nan, math.nan
-    sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return n, mean, sd, mean - half, mean + half
-
-
-def welch_interval(x: Any, y: Any, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-    """``(difference, low, high)``: mean(x) - mean(y) with a Welch t-interval."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
-    if len(x) == 0 or len(y) == 0:
-        return math.nan, math.nan, math.nan
-    diff = float(x.mean() - y.mean())
-    if len(x) < 2 or len(y) < 2:
-        return diff, math.nan, math.nan
-    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
-    se = math.sqrt(vx + vy)
-    if se == 0:
-        return diff, diff, diff
-    df = (vx + vy) ** 2 / (vx ** 2 / (len(x) - 1) + vy ** 2 / (len(y) - 1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
-    return diff, diff - half, diff + half
+# one statistics module for the whole package (sim.stats); re-exported here for the report's callers
+from ..stats import CONFIDENCE, t_interval, welch_interval  # noqa: E402,F401
 
 
 def summary_table(final: pd.DataFrame, outputs: list[str], order: list[str]) -> pd.DataFrame:

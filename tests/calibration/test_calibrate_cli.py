@@ -58,10 +58,14 @@ def test_common_random_numbers_make_the_loss_a_function_of_the_parameters():
     assert np.isfinite(a.best.loss)
 
 
-def test_replication_seeds_are_reproducible_and_distinct():
-    s = F.replication_seeds(2024, 4)
-    assert s == F.replication_seeds(2024, 4) and len(set(s)) == 4 and all(isinstance(x, int) and x >= 0 for x in s)
-    assert F.replication_seeds(2024, 2) == s[:2]
+def test_a_rerun_reads_every_run_back_from_the_store(tmp_path):
+    """Nelder-Mead runs go through the runner's store: the same calibration again simulates nothing."""
+    kw = dict(free=F.FREE_PARAMETERS[:1], replications=2, budget=3, seed=3, overrides={"simulation.n_agents": 500},
+              store=tmp_path / "nm.sqlite")
+    a = F.calibrate("teaching", **kw)
+    b = F.calibrate("teaching", **kw)
+    assert a.settings["simulated"] > 0 and b.settings["simulated"] == 0
+    assert [e.loss for e in a.history] == [e.loss for e in b.history] and a.best.loss == b.best.loss
 
 
 @pytest.mark.parametrize("argv, field", [
