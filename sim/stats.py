@@ -1,4 +1,4 @@
-"""The statistics every summary in hukou-sim uses: one place, so the calibration, the runner's
+"""The statistics every summary in hukou-sim uses: one place, so model fits, the runner's
 report and the validation page compute intervals the same way.
 
 * :func:`t_interval` / :class:`Summary` -- mean of replications with a Student-t interval;
