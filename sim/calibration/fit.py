@@ -40,7 +40,7 @@ from .. import params as P
 from ..errors import InputError
 from ..scenario import Scenario, load_scenario
 from ..stats import Summary
-from .simulate import Candidate, Simulator, default_store, seeds_for
+from .simulate import Candidate, Simulator, seeds_for
 from .targets import Target, TargetSet, loss, target_set
 
 
