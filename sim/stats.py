@@ -162,7 +162,8 @@ def decompose(draw: Any, diff: Any) -> Decomposition:
     dlo, dhi = np.quantile(means, [0.025, 0.975])
     return Decomposition(mean, math.sqrt(s_b2) if math.isfinite(s_b2) else math.nan,
                          math.sqrt(s_w2) if math.isfinite(s_w2) else math.nan, share, float(lo), float(hi),
-                         float(dlo), float(dhi), sign, sign_share, float(np.mean(sig)), len(groups), float(sizes.mean()))
+                         float(dlo), float(dhi), sign, sign_share, float(np.mean(sig)), len(groups),
+                         float(sizes.mean()))
 
 
 __all__ = ["CONFIDENCE", "Decomposition", "Summary", "decompose", "effective_sample_size", "t_interval",

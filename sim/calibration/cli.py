@@ -263,11 +263,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--free", action="append", default=[], metavar="KEY[=LOW:HIGH]",
                    help="parameter to fit (repeatable; default: " + ", ".join(f.key for f in F.FREE_PARAMETERS) + ")")
     p.add_argument("--seed", type=int, default=2024, help="base seed of the replications and the design (default 2024)")
-    p.add_argument("--out", default=None, help="nelder-mead: calibrated scenario (default scenarios/<scenario>_calibrated"
-                                               ".toml); abc: posterior (default scenarios/<scenario>_calibrated"
-                                               ".posterior.json)")
-    p.add_argument("--store", default=None, help="SQLite store of every simulation; rerunning the same command "
-                                                 "resumes from it (default results/calibrate-<scenario>-<method>.sqlite)")
+    p.add_argument("--out", default=None,
+                   help="nelder-mead: calibrated scenario (default scenarios/<scenario>_calibrated.toml); "
+                        "abc: posterior (default scenarios/<scenario>_calibrated.posterior.json)")
+    p.add_argument("--store", default=None,
+                   help="SQLite store of every simulation; rerunning the same command resumes from it "
+                        "(default results/calibrate-<scenario>-<method>.sqlite)")
     p.add_argument("--backend", choices=("serial", "process", "dask"), default=None,
                    help="where runs execute (default serial for nelder-mead, process for abc)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")

@@ -82,4 +82,48 @@ def write(result: Any, path: Path, date: str | None = None) -> Path:
 
 
 
-__all__ = ["FORMAT", "default_path", "predictive", "to_json", "write"]
+
+
+def fig_posterior(data: dict[str, Any], path: Path, title: str = "") -> Path:
+    """Marginal (diagonal: weighted histograms against the uniform prior over the search box) and
+    pairwise (below: draws, area proportional to weight) plots of a posterior file's draws."""
+    from matplotlib.figure import Figure
+
+    keys = [p["key"] for p in data["parameters"]]
+    boxes = {p["key"]: (p["low"], p["high"]) for p in data["parameters"]}
+    vals = np.array([[d["values"][k] for k in keys] for d in data["draws"]])
+    w = np.array([d["weight"] for d in data["draws"]])
+    n = len(keys)
+    fig = Figure(figsize=(2.3 * n + 0.6, 2.3 * n + 0.4), layout="constrained")
+    axes = fig.subplots(n, n, squeeze=False)
+    short = [k.rsplit(".", 1)[-1] for k in keys]
+    for i in range(n):
+        for j in range(n):
+            ax = axes[i][j]
+            if j > i:
+                ax.set_visible(False)
+                continue
+            if i == j:
+                lo, hi = boxes[keys[i]]
+                ax.hist(vals[:, i], bins=15, range=(lo, hi), weights=w, density=True, color="C0", alpha=0.7)
+                ax.axhline(1.0 / (hi - lo), color="0.4", ls="--", lw=0.8)
+                q05, q95 = weighted_quantile(vals[:, i], w, [0.05, 0.95])
+                ax.axvspan(q05, q95, color="C1", alpha=0.15)
+                ax.set_xlim(lo, hi)
+                ax.set_yticks([])
+            else:
+                ax.scatter(vals[:, j], vals[:, i], s=12 * w * len(w), alpha=0.5, color="C0")
+                ax.set_xlim(*boxes[keys[j]])
+                ax.set_ylim(*boxes[keys[i]])
+            if i == n - 1:
+                ax.set_xlabel(short[j], fontsize=8)
+            if j == 0 and i > 0:
+                ax.set_ylabel(short[i], fontsize=8)
+            ax.tick_params(labelsize=6)
+    fig.suptitle(title or "Posterior: marginals (dashed: uniform prior; shaded: 90% interval) and pairs "
+                          "(area: weight)", fontsize=9)
+    fig.savefig(path, dpi=100)
+    return path
+
+
+__all__ = ["FORMAT", "default_path", "fig_posterior", "predictive", "to_json", "write"]

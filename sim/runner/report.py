@@ -386,7 +386,8 @@ def _markdown(exp, store, runs, table, diff, order, baseline, outputs, figures, 
     parts += ["## Final-year means with 95% confidence intervals" + (" (mixed)" if mixed else ""), "",
               "Student-t interval for the mean across runs (replications are independent: each has its own seed)."
               + (" The runs pool every posterior draw: these intervals **mix parameter and stochastic uncertainty** "
-                 "and treat draws as replications; see *Robustness over the posterior* for the split." if mixed else ""),
+                 "and treat draws as replications; see *Robustness over the posterior* for the split."
+                 if mixed else ""),
               "",
               _md_table(["output", "unit"] + order,
                         [[o, COLUMNS.get(o, ("", ""))[0]] +

@@ -33,7 +33,8 @@ def experiment_file(tmp: Path, draws: int = 12, post: str = "post.json", extra: 
     p = tmp / "exp.toml"
     p.write_text(f'''name = "robust_test"
 scenarios = [{{scenario = "teaching", label = "neutral"}},
-             {{scenario = "teaching", label = "cap", overrides = {{"policy.cap.enabled" = true, "policy.cap.top_n" = 2}}}}]
+             {{scenario = "teaching", label = "cap",
+               overrides = {{"policy.cap.enabled" = true, "policy.cap.top_n" = 2}}}}]
 baseline = "neutral"
 replications = 3
 steps = 36
