@@ -254,7 +254,7 @@ def experiment_from_dict(data: Mapping[str, Any], source: str = "<experiment>",
             check_consistency(values, source)
     post_meta = None
     if posterior is not None:
-        post_meta = {"file": posterior.path, "created": posterior.meta.get("created"),
+        post_meta = {"file": str(data["design"]["file"]), "created": posterior.meta.get("created"),
                      "method": posterior.meta.get("method"), "scenario": posterior.meta.get("scenario"),
                      "draws_in_file": len(posterior.weights)}
     discovery = _discovery(data.get("discovery", []), source, [s.label for s in scenarios], baseline, outputs,

@@ -102,9 +102,15 @@ def discover(final: pd.DataFrame, parameters: Sequence[str], scenario: str, base
 
         p = prim.Prim(x.copy(), y.copy(), mass_min=0.05)
         box = p.find_box()
-    if box is None:
-        return None
-    lims = box.box_lims[box._cur_box]  # the box PRIM selected (its best density within mass_min)
+        if box is None:
+            return None
+        # from PRIM's peeling trajectory, the densest box that still covers at least half of the draws
+        # where the outcome holds (Bryant & Lempert's usual trade-off point; the analyst can pick another)
+        traj = box.peeling_trajectory
+        ok = traj[traj["coverage"] >= 0.5]
+        best = int(ok.sort_values(["density", "coverage"], ascending=False).index[0]) if len(ok) else len(traj) - 1
+        box.select(best)
+    lims = box.box_lims[best]
     limits = []
     for k in parameters:
         lo, hi = float(lims.loc[0, k]), float(lims.loc[1, k])
@@ -221,9 +227,15 @@ def markdown(table: pd.DataFrame, found: list[DiscoveryBox], baseline: str, post
     parts += [f"**Conclusions that hold in at least {ROBUST:.0%} of posterior draws:** " + (
         "; ".join(f"{r.scenario} {'raises' if r.sign > 0 else 'lowers'} {r.output} ({r.sign_share:.0%} of draws)"
                   for r in robust.itertuples()) or "none") + ".", ""]
+    def why(r: Any) -> str:
+        if not np.isfinite(r.parameter_share):
+            return ""
+        return (f" (parameter share {r.parameter_share:.0%}: the flips are mostly "
+                + ("the parameters" if r.parameter_share >= 0.5 else "the runs' own noise, not the parameters") + ")")
+
     parts += ["**Conclusions whose sign flips somewhere in the posterior:** " + (
         "; ".join(f"{r.scenario} {'raises' if r.sign > 0 else 'lowers'} {r.output} in {r.sign_share:.0%} of draws"
-                  for r in flips.itertuples()) or "none") + ".", ""]
+                  + why(r) for r in flips.itertuples()) or "none") + ".", ""]
     if found:
         parts += ["### Where does the answer flip? (scenario discovery, PRIM)", "",
                   "For each flipping conclusion, PRIM (EMA Workbench) peels the parameter space down to a box where "

@@ -18,6 +18,8 @@ from sim.runner import robustness as R
 from sim.stats import decompose
 
 KEYS = ("migration.home_attachment", "migration.choice_noise")
+CAP = ('{scenario = "teaching", label = "cap", '
+       'overrides = {"policy.cap.enabled" = true, "policy.cap.top_n" = 2}}')
 
 
 def posterior_file(path: Path, keys=KEYS, draws=None) -> Path:
@@ -32,9 +34,7 @@ def posterior_file(path: Path, keys=KEYS, draws=None) -> Path:
 def experiment_file(tmp: Path, draws: int = 12, post: str = "post.json", extra: str = "") -> Path:
     p = tmp / "exp.toml"
     p.write_text(f'''name = "robust_test"
-scenarios = [{{scenario = "teaching", label = "neutral"}},
-             {{scenario = "teaching", label = "cap",
-               overrides = {{"policy.cap.enabled" = true, "policy.cap.top_n" = 2}}}}]
+scenarios = [{{scenario = "teaching", label = "neutral"}}, {CAP}]
 baseline = "neutral"
 replications = 3
 steps = 36
