@@ -20,8 +20,7 @@ from ..errors import InputError
 from . import fit as F
 from . import targets as T
 
-METHOD = ("weighted squared loss in band units over the mean of R replications with common random numbers; "
-          "Latin hypercube (half the budget) then bounded Nelder-Mead (scipy)")
+METHOD = F.METHOD_LINE
 
 
 def _version() -> str:
@@ -144,22 +143,50 @@ def _free_arg(text: str) -> F.FreeParameter:
     return F.FreeParameter(key, float(p.low), float(p.high))
 
 
+def _targets(args: argparse.Namespace) -> T.TargetSet:
+    if args.targets:
+        from .target_file import load_targets
+        targets, weights = load_targets(args.targets)
+        holdout = tuple(h for h in args.holdout if h != "none")
+        return T.target_set(holdout, targets, weights)
+    holdout = T.DEFAULT_HOLDOUT if not args.holdout else tuple(h for h in args.holdout if h != "none")
+    return T.target_set(holdout)
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .simulate import check_backend_args, default_store
+
     if args.agents is not None and args.agents < 10:
         raise InputError("--agents", "agents", f"got {args.agents}; expected an integer >= 10")
-    if args.replications < 1:
-        raise InputError("--replications", "replications", f"got {args.replications}; expected an integer >= 1")
+    abc = args.method == "abc"
+    replications = args.replications if args.replications is not None else (1 if abc else 2)
+    if replications < 1:
+        raise InputError("--replications", "replications", f"got {replications}; expected an integer >= 1")
     if args.budget < 1:
         raise InputError("--budget", "budget", f"got {args.budget}; expected an integer >= 1")
-    out = Path(args.out) if args.out else Path("scenarios") / f"{Path(args.scenario).stem}_calibrated.toml"
-    if out.suffix != ".toml":
-        raise InputError("--out", "out", f"{out} must be a .toml file")
+    backend = args.backend or ("process" if abc else "serial")
+    check_backend_args(backend, args.workers, args.address)
+    suffix = ".json" if abc else ".toml"
+    if args.out:
+        out = Path(args.out)
+    elif abc:
+        from .posterior import default_path
+        out = default_path(args.scenario)
+    else:
+        out = Path("scenarios") / f"{Path(args.scenario).stem}_calibrated.toml"
+    if out.suffix != suffix:
+        raise InputError("--out", "out", f"{out} must be a {suffix} file (method {args.method})")
     if out.exists() and out.is_dir():
-        raise InputError("--out", "out", f"{out} is a directory; expected a .toml file")
-    holdout = T.DEFAULT_HOLDOUT if not args.holdout else tuple(h for h in args.holdout if h != "none")
-    ts = T.target_set(holdout)
+        raise InputError("--out", "out", f"{out} is a directory; expected a {suffix} file")
+    ts = _targets(args)
     free = tuple(_free_arg(x) for x in args.free) if args.free else F.FREE_PARAMETERS
     overrides = {"simulation.n_agents": args.agents} if args.agents is not None else {}
+    from ..scenario import load_scenario
+    base = load_scenario(args.scenario, overrides)  # a bad scenario fails before any store is made
+    F.steps_for(base, ts.all)
+    store = Path(args.store) if args.store else default_store("abc" if abc else "nelder-mead", base)
+    if abc:
+        return _cmd_abc(args, ts, free, overrides, replications, backend, store, out)
 
     def progress(done: int, total: int, ev: F.Evaluation, best: float) -> None:
         values = " ".join(f"{k.rsplit('.', 1)[-1]}={v:.4g}" for k, v in ev.values.items())
@@ -167,9 +194,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     print(f"calibrating {args.scenario}: {len(free)} free parameters, {len(ts.fitted)} fitted targets, "
           f"held out {', '.join(t.name for t in ts.held_out) or 'none'}; budget {args.budget} x "
-          f"{args.replications} run(s)", flush=True)
-    result = F.calibrate(args.scenario, free=free, targets=ts, replications=args.replications, budget=args.budget,
-                         seed=args.seed, overrides=overrides, progress=None if args.quiet else progress)
+          f"{replications} run(s); store {store}", flush=True)
+    result = F.calibrate(args.scenario, free=free, targets=ts, replications=replications, budget=args.budget,
+                         seed=args.seed, overrides=overrides, progress=None if args.quiet else progress,
+                         store=store, backend=backend, workers=args.workers, address=args.address)
     scen, rep = write_outputs(result, out)
     print(f"loss {result.best.loss:.4g} at " + ", ".join(f"{k} = {v:g}" for k, v in result.best.values.items()))
     for row in result.table():
@@ -179,19 +207,71 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_abc(args: argparse.Namespace, ts: T.TargetSet, free: tuple[F.FreeParameter, ...], overrides: dict,
+             replications: int, backend: str, store: Path, out: Path) -> int:
+    from . import abc as A
+    from . import posterior as PO
+
+    settings = A.ABCSettings(particles=args.particles, generations=args.generations, alpha=args.alpha,
+                             replications=replications, min_acceptance=args.min_acceptance,
+                             max_simulations=args.max_simulations, seed=args.seed)
+    print(f"ABC-SMC on {args.scenario}: {len(free)} free parameters, {len(ts.fitted)} fitted targets, held out "
+          f"{', '.join(t.name for t in ts.held_out) or 'none'}; {settings.particles} particles x "
+          f"{replications} run(s), up to {settings.generations} generations and {settings.max_simulations} "
+          f"simulations; store {store}", flush=True)
+    result = A.run_abc(args.scenario, free=free, targets=ts, settings=settings, overrides=overrides, store=store,
+                       backend=backend, workers=args.workers, address=args.address,
+                       progress=None if args.quiet else (lambda line: print(line, flush=True)))
+    PO.write(result, out)
+    data = PO.to_json(result)
+    print(f"stopped: {result.stopped}; {result.simulated} simulations run, {result.reused} read from the store, "
+          f"in {result.seconds:.0f} s")
+    for k, sm in data["summary"].items():
+        print(f"  {k:<40} mean {sm['mean']:.4g}  90% interval [{sm['q05']:.4g}, {sm['q95']:.4g}]")
+    inside = [p["inside90"] for p in data["predictive"].values() if p["role"] != "fitted"]
+    if inside:
+        print(f"posterior predictive: {sum(inside)} of {len(inside)} held-out and check targets inside the 90% "
+              "predictive interval")
+    print(f"wrote {out}")
+    return 0
+
+
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("calibrate", help="fit free parameters to the NBS targets; write a calibrated scenario")
+    p = subparsers.add_parser("calibrate", help="fit free parameters to the NBS targets: a calibrated scenario "
+                                                "(Nelder-Mead) or a posterior (--method abc)")
+    p.add_argument("--method", choices=("nelder-mead", "abc"), default="nelder-mead",
+                   help="nelder-mead: a best point, written as a scenario (default); abc: ABC-SMC, a posterior "
+                        "(weighted draws) written as JSON")
     p.add_argument("--scenario", default="china", help="scenario to calibrate (default china)")
     p.add_argument("--agents", type=int, default=40000, help="migrant agents per run (default 40000)")
-    p.add_argument("--replications", type=int, default=2, help="runs per candidate, same seeds for all (default 2)")
-    p.add_argument("--budget", type=int, default=60, help="candidate evaluations (default 60)")
+    p.add_argument("--replications", type=int, default=None,
+                   help="runs per candidate (default 2 for nelder-mead, same seeds for all; 1 for abc)")
+    p.add_argument("--budget", type=int, default=60, help="nelder-mead: candidate evaluations (default 60)")
+    p.add_argument("--particles", type=int, default=200, help="abc: particles per generation (default 200)")
+    p.add_argument("--generations", type=int, default=6, help="abc: at most this many generations (default 6)")
+    p.add_argument("--alpha", type=float, default=0.5,
+                   help="abc: next tolerance = this quantile of the last generation's distances (default 0.5)")
+    p.add_argument("--min-acceptance", type=float, default=0.02,
+                   help="abc: stop when a generation accepts less than this share of proposals (default 0.02)")
+    p.add_argument("--max-simulations", type=int, default=5000, help="abc: at most this many runs (default 5000)")
     p.add_argument("--holdout", action="append", default=[], metavar="TARGET",
                    help="target left out of the fit and reported as a prediction (repeatable; default "
                         + " and ".join(T.DEFAULT_HOLDOUT) + "; 'none' for none). Targets: " + ", ".join(
                             t.name for t in T.TARGETS if t.role == "fit"))
+    p.add_argument("--targets", default=None, metavar="FILE",
+                   help="TOML file of [[target]] tables to use instead of the built-in targets (no default holdout)")
     p.add_argument("--free", action="append", default=[], metavar="KEY[=LOW:HIGH]",
                    help="parameter to fit (repeatable; default: " + ", ".join(f.key for f in F.FREE_PARAMETERS) + ")")
     p.add_argument("--seed", type=int, default=2024, help="base seed of the replications and the design (default 2024)")
-    p.add_argument("--out", default=None, help="calibrated scenario file (default scenarios/<scenario>_calibrated.toml)")
+    p.add_argument("--out", default=None,
+                   help="nelder-mead: calibrated scenario (default scenarios/<scenario>_calibrated.toml); "
+                        "abc: posterior (default scenarios/<scenario>_calibrated.posterior.json)")
+    p.add_argument("--store", default=None,
+                   help="SQLite store of every simulation; rerunning the same command resumes from it "
+                        "(default results/calibrate-<scenario>-<method>.sqlite)")
+    p.add_argument("--backend", choices=("serial", "process", "dask"), default=None,
+                   help="where runs execute (default serial for nelder-mead, process for abc)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--address", default=None, help="Dask scheduler address (with --backend dask)")
     p.add_argument("--quiet", action="store_true", help="no line per evaluation")
     p.set_defaults(func=cmd_calibrate)

@@ -19,24 +19,28 @@ Method (what :func:`calibrate` does):
    those of the file.
 
 Everything is reproducible from ``seed``: replication seeds come from
-``numpy.random.SeedSequence(seed)``, the hypercube from ``seed`` too.
+``sim.runner.seeds.run_seed(seed, "crn", 0, r)``, the hypercube from ``seed`` too.  Every run goes through
+the runner (:mod:`sim.calibration.simulate`): backend, SQLite store, resumable.
 """
 
 from __future__ import annotations
 
 import math
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 from scipy.stats import qmc
 
 from .. import params as P
-from ..api import run as run_scenario
 from ..errors import InputError
 from ..scenario import Scenario, load_scenario
+from ..stats import Summary
+from .simulate import Candidate, Simulator, seeds_for
 from .targets import Target, TargetSet, loss, target_set
 
 
@@ -88,12 +92,6 @@ def round_value(x: float, digits: int = DIGITS) -> float:
     return float(f"{x:.{digits}g}")
 
 
-def replication_seeds(seed: int, replications: int) -> list[int]:
-    """``replications`` integer seeds from ``numpy.random.SeedSequence(seed)`` (the same for every candidate)."""
-    children = np.random.SeedSequence(int(seed)).spawn(int(replications))
-    return [int(c.generate_state(1, dtype=np.uint64)[0] >> 1) for c in children]
-
-
 def steps_for(scenario: Scenario, targets: Sequence[Target]) -> int:
     """Years to run so that every target year is reached; InputError if one precedes the start."""
     start = scenario.start_year
@@ -103,36 +101,6 @@ def steps_for(scenario: Scenario, targets: Sequence[Target]) -> int:
                          f"starts in {start}, after the target year of {', '.join(early)}; "
                          "calibrate a scenario that starts by the earliest target year")
     return max(1, max(t.year for t in targets) - start)
-
-
-def measure(scenario: Scenario, seeds: Sequence[int], targets: Sequence[Target], steps: int) -> dict[str, np.ndarray]:
-    """Run ``scenario`` once per seed; each target's simulated value per replication."""
-    out: dict[str, list[float]] = {t.name: [] for t in targets}
-    for s in seeds:
-        ts = run_scenario(scenario, steps=steps, seed=int(s)).timeseries.set_index("year")
-        for t in targets:
-            out[t.name].append(float(ts.at[t.year, t.column]) if t.year in ts.index else math.nan)
-    return {k: np.asarray(v) for k, v in out.items()}
-
-
-@dataclass(frozen=True)
-class Summary:
-    """A target's simulated value over replications: mean and 95% t-interval half-width."""
-
-    mean: float
-    sd: float
-    ci: float  # half-width of the 95% confidence interval of the mean (nan with one replication)
-    n: int
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> "Summary":
-        v = np.asarray(values, float)
-        n = v.size
-        mean = float(v.mean()) if n else math.nan
-        if n < 2:
-            return cls(mean, math.nan, math.nan, n)
-        sd = float(v.std(ddof=1))
-        return cls(mean, sd, float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)), n)
 
 
 @dataclass
@@ -184,12 +152,16 @@ class _Budget(Exception):
 def calibrate(scenario: str | Scenario = "china", *, free: Sequence[FreeParameter] = FREE_PARAMETERS,
               targets: TargetSet | None = None, replications: int = 2, budget: int = 60, seed: int = 2024,
               overrides: Mapping[str, Any] | None = None,
-              progress: Callable[[int, int, Evaluation, float], None] | None = None) -> CalibrationResult:
+              progress: Callable[[int, int, Evaluation, float], None] | None = None,
+              store: str | Path | None = None, backend: str = "serial", workers: int | None = None,
+              address: str | None = None) -> CalibrationResult:
     """Fit ``free`` to ``targets`` (default: all fit targets but :data:`DEFAULT_HOLDOUT`).
 
     ``budget`` is the number of candidate evaluations (each is ``replications`` runs), not
     counting the final evaluation of the rounded best point.  ``overrides`` (e.g.
-    ``{"simulation.n_agents": 40000}``) apply to every run and are not fitted.
+    ``{"simulation.n_agents": 40000}``) apply to every run and are not fitted.  Every run goes
+    through the runner's ``backend`` into the SQLite ``store`` (default: a temporary file);
+    rerunning with the same store reads stored runs back instead of repeating them.
     """
     if replications < 1:
         raise InputError("--replications", "replications", f"got {replications}; expected an integer >= 1")
@@ -201,62 +173,89 @@ def calibrate(scenario: str | Scenario = "china", *, free: Sequence[FreeParamete
     ts = targets if targets is not None else target_set()
     base = load_scenario(scenario, overrides)
     steps = steps_for(base, ts.all)
-    seeds = replication_seeds(seed, replications)
+    seeds = seeds_for(seed, "crn", 0, replications)  # common random numbers: the same for every candidate
     fit_targets = ts.fitted
     weights = {t.name: ts.weight(t) for t in ts.all}
     history: list[Evaluation] = []
     t0 = time.perf_counter()
+    definition = {"method": "nelder-mead", "seed": seed, "replications": replications,
+                  "free": [[f.key, f.low, f.high] for f in free], "overrides": dict(overrides or {}),
+                  "held_out": [t.name for t in ts.held_out], "description": METHOD_LINE}
+    tmp = None
+    if store is None:
+        tmp = tempfile.TemporaryDirectory(prefix="hukou-calibrate-")
+        store = Path(tmp.name) / "calibration.sqlite"
+    sim = Simulator(base, ts, steps, store, "calibrate-nelder-mead", definition, backend, workers, address)
+    sim.check()
 
-    def evaluate(values: Mapping[str, float], stage: str) -> Evaluation:
+    def evaluate_many(points: Sequence[Mapping[str, float]], stage: str) -> list[Evaluation]:
         start = time.perf_counter()
-        sc = base.with_overrides(dict(values), source="calibration")
-        per = measure(sc, seeds, ts.all, steps)
-        means = {k: float(np.mean(v)) for k, v in per.items()}
-        ev = Evaluation(dict(values), loss(means, fit_targets, weights), per, stage, time.perf_counter() - start)
-        return ev
+        per = sim.evaluate([Candidate(dict(v), "crn", 0, seeds) for v in points])
+        secs = (time.perf_counter() - start) / max(len(points), 1)
+        out = []
+        for values, pt in zip(points, per):
+            means = {k: float(np.mean(v)) for k, v in pt.items()}
+            out.append(Evaluation(dict(values), loss(means, fit_targets, weights), pt, stage, secs))
+        return out
 
-    def objective(u: np.ndarray, stage: str) -> float:
-        if len(history) >= budget:
-            raise _Budget
-        values = {f.key: f.to_value(x) for f, x in zip(free, u)}
-        ev = evaluate(values, stage)
+    def record(ev: Evaluation) -> float:
         history.append(ev)
         if progress is not None:
             progress(len(history), budget, ev, min(e.loss for e in history))
         return ev.loss
 
+    def objective(u: np.ndarray, stage: str) -> float:
+        if len(history) >= budget:
+            raise _Budget
+        values = {f.key: f.to_value(x) for f, x in zip(free, u)}
+        return record(evaluate_many([values], stage)[0])
+
     def unit_of(ev: Evaluation) -> np.ndarray:
         return np.array([f.to_unit(ev.values[f.key]) for f in free])
 
-    # 1. the scenario's own values, then a Latin hypercube
+    def values_of(u: np.ndarray) -> dict[str, float]:
+        return {f.key: f.to_value(x) for f, x in zip(free, u)}
+
+    # 1. the scenario's own values, then a Latin hypercube: one batch, run in parallel on the backend
     start_u = np.array([f.to_unit(float(base.values[P.BY_KEY[f.key].name])) for f in free])
     n_lhs = max(0, min(budget - 1, budget // 2))
     design = qmc.LatinHypercube(d=len(free), seed=np.random.default_rng(np.random.SeedSequence(int(seed)))).random(n_lhs)
     try:
-        objective(start_u, "start")
-        for u in design:
-            objective(u, "lhs")
-        # 2. bounded Nelder-Mead from the best point so far
-        x0 = unit_of(min(history, key=lambda e: e.loss))
-        simplex = [x0]
-        for i in range(len(free)):
-            x = x0.copy()
-            x[i] = x[i] + 0.1 if x[i] + 0.1 <= 1.0 else x[i] - 0.1
-            simplex.append(x)
-        remaining = budget - len(history)
-        if remaining > 0:
-            optimize.minimize(objective, x0, args=("nelder-mead",), method="Nelder-Mead",
-                              bounds=[(0.0, 1.0)] * len(free),
-                              options={"initial_simplex": np.array(simplex), "maxfev": remaining,
-                                       "xatol": 1e-3, "fatol": 1e-3})
-    except _Budget:
-        pass
-    best_raw = min(history, key=lambda e: e.loss)
-    rounded = {k: round_value(v) for k, v in best_raw.values.items()}
-    # keep the rounded value inside the search box (rounding can step just outside it)
-    for f in free:
-        rounded[f.key] = min(max(rounded[f.key], f.low), f.high)
-    best = evaluate(rounded, "final")
+        with sim:
+            first = evaluate_many([values_of(start_u)], "start") + evaluate_many([values_of(u) for u in design], "lhs")
+            for ev in first:
+                record(ev)
+            # 2. bounded Nelder-Mead from the best point so far
+            x0 = unit_of(min(history, key=lambda e: e.loss))
+            simplex = [x0]
+            for i in range(len(free)):
+                x = x0.copy()
+                x[i] = x[i] + 0.1 if x[i] + 0.1 <= 1.0 else x[i] - 0.1
+                simplex.append(x)
+            remaining = budget - len(history)
+            if remaining > 0:
+                try:
+                    optimize.minimize(objective, x0, args=("nelder-mead",), method="Nelder-Mead",
+                                      bounds=[(0.0, 1.0)] * len(free),
+                                      options={"initial_simplex": np.array(simplex), "maxfev": remaining,
+                                               "xatol": 1e-3, "fatol": 1e-3})
+                except _Budget:
+                    pass
+            best_raw = min(history, key=lambda e: e.loss)
+            rounded = {k: round_value(v) for k, v in best_raw.values.items()}
+            # keep the rounded value inside the search box (rounding can step just outside it)
+            for f in free:
+                rounded[f.key] = min(max(rounded[f.key], f.low), f.high)
+            best = evaluate_many([rounded], "final")[0]
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
     settings = {"replications": replications, "budget": budget, "seed": seed, "evaluations": len(history),
-                "overrides": dict(overrides or {}), "best_unrounded_loss": best_raw.loss}
-    return CalibrationResult(base, free, ts, seeds, steps, best, history, time.perf_counter() - t0, settings)
+                "overrides": dict(overrides or {}), "best_unrounded_loss": best_raw.loss,
+                "store": None if tmp is not None else str(store), "backend": sim.backend.describe(),
+                "simulated": sim.simulated, "reused_from_store": sim.reused}
+    return CalibrationResult(base, free, ts, list(seeds), steps, best, history, time.perf_counter() - t0, settings)
+
+
+METHOD_LINE = ("weighted squared loss in band units over the mean of R replications with common random numbers; "
+               "Latin hypercube (half the budget) then bounded Nelder-Mead (scipy)")

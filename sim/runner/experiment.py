@@ -15,10 +15,16 @@ An experiment is a TOML file (see ``docs/runner.md`` for every field)::
     [overrides]                  # applied to every scenario
     "simulation.n_agents" = 20000
 
-    [design]                     # optional: kind = "none" (default), "grid", "lhs" or "sobol"
+    [design]                     # optional: kind = "none" (default), "grid", "lhs", "sobol" or "posterior"
     kind = "grid"
     [design.parameters]
     "migration.choice_noise" = [0.1, 0.3, 0.9]   # grid: the values; lhs/sobol: [low, high]
+
+    # or: each design point a draw from a posterior written by `hukou-sim calibrate --method abc`
+    # [design]
+    # kind = "posterior"
+    # file = "../scenarios/china_calibrated.posterior.json"   # relative to the experiment file
+    # draws = 40
 
 Everything is validated when the file is loaded, against the same parameter schema as scenario
 files; any problem raises :class:`sim.errors.InputError` naming the file and the field.
@@ -45,9 +51,9 @@ from .seeds import run_seed
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "experiments"
 TOP_LEVEL = ("name", "description", "scenarios", "baseline", "replications", "steps", "base_seed",
-             "keep_every", "outputs", "overrides", "design")
-DESIGN_FIELDS = ("kind", "parameters", "samples", "seed")
-DESIGN_KINDS = ("none", "grid", "lhs", "sobol")
+             "keep_every", "outputs", "overrides", "design", "discovery")
+DESIGN_FIELDS = ("kind", "parameters", "samples", "seed", "file", "draws")
+DESIGN_KINDS = ("none", "grid", "lhs", "sobol", "posterior")
 SCENARIO_FIELDS = ("scenario", "label", "overrides")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MAX_RUNS = 10_000_000
@@ -113,6 +119,8 @@ class Experiment:
     outputs: tuple[str, ...]
     overrides: Mapping[str, Any]
     design: Design
+    posterior: Mapping[str, Any] | None = None  # file, its method and creation, for the report
+    discovery: tuple[Mapping[str, str], ...] = ()  # outcomes to explain by scenario discovery (report only)
 
     @property
     def n_runs(self) -> int:
@@ -138,6 +146,8 @@ class Experiment:
                        "parameters": {k: list(v) for k, v in self.design.parameters.items()},
                        "parameter_order": list(self.design.parameters),  # the sample's column order
                        "n_points": len(self.design.points)},
+            "posterior": dict(self.posterior) if self.posterior else None,
+            "discovery": [dict(d) for d in self.discovery],
         }
 
     def fingerprint(self, version: str) -> str:
@@ -145,7 +155,7 @@ class Experiment:
         except the number of replications (adding replications extends a store) and the
         description; plus the package version (a new model version is a new experiment)."""
         d = self.definition()
-        for k in ("description", "replications", "source"):
+        for k in ("description", "replications", "source", "posterior", "discovery"):
             d.pop(k)
         d["scenarios"] = [{"label": s.label, "values": dict(s.scenario.values)} for s in self.scenarios]
         d["design"]["points"] = [dict(p) for p in self.design.points]
@@ -229,7 +239,11 @@ def experiment_from_dict(data: Mapping[str, Any], source: str = "<experiment>",
         baseline = "neutral" if "neutral" in labels else None
     elif not isinstance(baseline, str) or baseline not in labels:
         raise InputError(source, "baseline", f"got {baseline!r}; expected one of the scenario labels ({', '.join(labels)})")
-    design = _design(data.get("design", {}), source, base_seed)
+    design, posterior = _design(data.get("design", {}), source, base_seed, base_dir)
+    if posterior is not None:
+        from ..posterior import check_matches
+        for spec in scenarios:
+            check_matches(posterior, spec.scenario.values, {**overrides, **spec.overrides}, source, spec.label)
     # every (scenario, point) must make a valid scenario: bounds are checked per value above,
     # cross-field rules here, so a bad combination fails now rather than mid-sweep
     for spec in scenarios:
@@ -238,8 +252,15 @@ def experiment_from_dict(data: Mapping[str, Any], source: str = "<experiment>",
             for key, value in point.items():
                 values[P.BY_KEY[key].name] = value
             check_consistency(values, source)
+    post_meta = None
+    if posterior is not None:
+        post_meta = {"file": str(data["design"]["file"]), "created": posterior.meta.get("created"),
+                     "method": posterior.meta.get("method"), "scenario": posterior.meta.get("scenario"),
+                     "draws_in_file": len(posterior.weights)}
+    discovery = _discovery(data.get("discovery", []), source, [s.label for s in scenarios], baseline, outputs,
+                           design.kind)
     exp = Experiment(name, description, source, tuple(scenarios), baseline, replications, steps, base_seed,
-                     keep_every, outputs, overrides, design)
+                     keep_every, outputs, overrides, design, post_meta, discovery)
     if exp.n_runs > MAX_RUNS:
         raise InputError(source, "replications", f"the experiment has {exp.n_runs:,} runs; at most {MAX_RUNS:,} allowed")
     return exp
@@ -355,7 +376,7 @@ def _scenarios(data: Mapping[str, Any], source: str, overrides: Mapping[str, Any
     return specs
 
 
-def _design(table: Any, source: str, base_seed: int) -> Design:
+def _design(table: Any, source: str, base_seed: int, base_dir: Path | None = None) -> tuple[Design, Any]:
     if not isinstance(table, dict):
         raise InputError(source, "design", f"got {table!r}; expected a table")
     for k in table:
@@ -367,6 +388,11 @@ def _design(table: Any, source: str, base_seed: int) -> Design:
     seed = table.get("seed", base_seed)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise InputError(source, "design.seed", f"got {seed!r}; expected an integer >= 0")
+    if kind == "posterior":
+        return _posterior_design(table, source, seed, base_dir)
+    for k in ("file", "draws"):
+        if k in table:
+            raise InputError(source, f"design.{k}", "only used with kind = \"posterior\"")
     raw = table.get("parameters", {})
     if not isinstance(raw, dict):
         raise InputError(source, "design.parameters", f"got {raw!r}; expected a table of parameter = values")
@@ -374,7 +400,7 @@ def _design(table: Any, source: str, base_seed: int) -> Design:
     if kind == "none":
         if flat:
             raise InputError(source, "design.kind", "parameters are given; set kind to 'grid', 'lhs' or 'sobol'")
-        return Design("none", {}, 0, seed, ({},))
+        return Design("none", {}, 0, seed, ({},)), None
     if not flat:
         raise InputError(source, "design.parameters", f"a {kind} design needs at least one parameter")
     params: dict[str, Any] = {}
@@ -404,7 +430,7 @@ def _design(table: Any, source: str, base_seed: int) -> Design:
             raise InputError(source, "design.samples", "a grid design takes no samples (every combination is run)")
         keys = list(params)
         points = tuple(dict(zip(keys, combo)) for combo in itertools.product(*params.values()))
-        return Design(kind, params, 0, seed, points)
+        return Design(kind, params, 0, seed, points), None
     if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
         raise InputError(source, "design.samples", f"got {samples!r}; expected an integer >= 1")
     if kind == "lhs":
@@ -427,4 +453,56 @@ def _design(table: Any, source: str, base_seed: int) -> Design:
             p = P.BY_KEY[key]
             point[key] = min(max(int(round(v)), lo), hi) if p.type is int else float(v)
         points.append(point)
-    return Design(kind, params, samples, seed, tuple(points))
+    return Design(kind, params, samples, seed, tuple(points)), None
+
+
+def _discovery(items: Any, source: str, labels: list[str], baseline: str | None, outputs: tuple[str, ...],
+               kind: str) -> tuple[dict[str, str], ...]:
+    """``discovery = [{scenario = "cap", output = "poverty_headcount", direction = "increase"}]``: outcomes the
+    report explains by scenario discovery over the posterior ("where does the cap raise poverty?")."""
+    if not isinstance(items, list):
+        raise InputError(source, "discovery", f"got {items!r}; expected an array of tables")
+    if items and kind != "posterior":
+        raise InputError(source, "discovery", "scenario discovery needs design.kind = \"posterior\"")
+    out = []
+    for i, item in enumerate(items):
+        where = f"discovery[{i}]"
+        if not isinstance(item, dict) or set(item) != {"scenario", "output", "direction"}:
+            raise InputError(source, where, f"got {item!r}; expected {{scenario = ..., output = ..., "
+                                            "direction = \"increase\" or \"decrease\"}")
+        if item["scenario"] not in labels or item["scenario"] == baseline:
+            raise InputError(source, f"{where}.scenario", f"got {item['scenario']!r}; expected a scenario label "
+                                                          f"other than the baseline ({', '.join(labels)})")
+        if item["output"] not in outputs:
+            raise InputError(source, f"{where}.output", f"got {item['output']!r}; expected one of the outputs")
+        if item["direction"] not in ("increase", "decrease"):
+            raise InputError(source, f"{where}.direction", f"got {item['direction']!r}; expected increase or decrease")
+        out.append(dict(item))
+    return tuple(out)
+
+
+def _posterior_design(table: Mapping[str, Any], source: str, seed: int, base_dir: Path | None) -> tuple[Design, Any]:
+    """``draws`` design points drawn (systematic resampling, by weight) from a posterior file."""
+    from .. import posterior as PO
+
+    for k in ("parameters", "samples"):
+        if k in table:
+            raise InputError(source, f"design.{k}", "a posterior design takes its parameters from the posterior "
+                                                    "file; give file and draws")
+    file = table.get("file")
+    if not isinstance(file, str) or not file:
+        raise InputError(source, "design.file", f"got {file!r}; expected the path of a posterior .json file "
+                                                "(written by 'hukou-sim calibrate --method abc')")
+    path = Path(file)
+    if not path.is_absolute() and base_dir is not None and (base_dir / path).is_file():
+        path = base_dir / path
+    draws = table.get("draws")
+    if not isinstance(draws, int) or isinstance(draws, bool) or draws < 1:
+        raise InputError(source, "design.draws", f"got {draws!r}; expected an integer >= 1 (posterior draws, "
+                                                 "each a design point with its replications)")
+    post = PO.load(path, source)
+    boxes = {p["key"]: (float(p["low"]), float(p["high"])) for p in post.meta["parameters"]
+             if isinstance(p.get("low"), (int, float)) and isinstance(p.get("high"), (int, float))}
+    params = {k: boxes.get(k, (float(post.values[:, j].min()), float(post.values[:, j].max())))
+              for j, k in enumerate(post.keys)}
+    return Design("posterior", params, draws, seed, tuple(post.sample(draws, seed))), post

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import InputError
 from ..outcomes import COLUMNS
@@ -27,42 +26,11 @@ from .results import Results
 KEY_OUTPUTS = ("urbanization_rate", "poverty_headcount", "new_urban_poor", "gini_income", "zipf_exponent",
                "top_city_share", "primacy", "gdp_per_capita")
 CONCENTRATION = ("top_city_share", "hhi", "primacy")
-CONFIDENCE = 0.95
 
 
 # ----------------------------------------------------------------------------- statistics
-def t_interval(values: Any, confidence: float = CONFIDENCE) -> tuple[int, float, float, float, float]:
-    """``(n, mean, sd, low, high)``: Student-t interval for the mean of ``values`` (NaNs dropped)."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n == 1:
-        return 1, mean, math.nan, math.nan, math.nan
-    sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return n, mean, sd, mean - half, mean + half
-
-
-def welch_interval(x: Any, y: Any, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-    """``(difference, low, high)``: mean(x) - mean(y) with a Welch t-interval."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
-    if len(x) == 0 or len(y) == 0:
-        return math.nan, math.nan, math.nan
-    diff = float(x.mean() - y.mean())
-    if len(x) < 2 or len(y) < 2:
-        return diff, math.nan, math.nan
-    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
-    se = math.sqrt(vx + vy)
-    if se == 0:
-        return diff, diff, diff
-    df = (vx + vy) ** 2 / (vx ** 2 / (len(x) - 1) + vy ** 2 / (len(y) - 1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
-    return diff, diff - half, diff + half
+# one statistics module for the whole package (sim.stats); re-exported here for the report's callers
+from ..stats import CONFIDENCE, t_interval, welch_interval  # noqa: E402,F401
 
 
 def summary_table(final: pd.DataFrame, outputs: list[str], order: list[str]) -> pd.DataFrame:
@@ -360,16 +328,42 @@ def write_report(store: str | Path, out: str | Path | None = None) -> Path:
                         [[r.parameter, f"{_fmt(r.S1)} [{_fmt(r.S1 - r.S1_conf)}, {_fmt(r.S1 + r.S1_conf)}]",
                           f"{_fmt(r.ST)} [{_fmt(r.ST - r.ST_conf)}, {_fmt(r.ST + r.ST_conf)}]"]
                          for r in si.itertuples()]))
-    md = _markdown(exp, store, runs, table, diff, order, baseline, outputs, figures, sobol_md, out)
+        robust_md = None
+        if exp.get("design", {}).get("kind") == "posterior" and diff is not None:
+            robust_md = _robustness(final, exp, outputs, key, order, baseline, out)
+    md = _markdown(exp, store, runs, table, diff, order, baseline, outputs, figures, sobol_md, out, robust_md)
     path = out / "report.md"
     _write_text(path, md)
     return path
 
 
-def _markdown(exp, store, runs, table, diff, order, baseline, outputs, figures, sobol_md, out) -> str:
+def _robustness(final, exp, outputs, key, order, baseline, out) -> list[str]:
+    """The posterior section: uncertainty split, sign shares, PRIM boxes (see :mod:`.robustness`)."""
+    from . import robustness as R
+
+    rt = R.robustness_table(final, outputs, order, baseline)
+    rt.to_csv(out / "robustness.csv", index=False)
+    design = exp["design"]
+    params = list(design.get("parameter_order") or design["parameters"])
+    boxes = {k: tuple(map(float, v)) for k, v in design["parameters"].items()}
+    found = []
+    for sc, o, direction in R.choose_discoveries(rt[rt["output"].isin(key)], exp.get("discovery")):
+        f = R.discover(final, params, sc, baseline, o, direction, boxes)
+        if f is not None:
+            found.append(f)
+    figs = [("Policy differences over the posterior",
+             R.fig_robustness(rt, key, [s for s in order if s != baseline], out / "robustness.png"))]
+    for i, f in enumerate(found):
+        figs.append((f"Scenario discovery: {f.statement}", R.fig_discovery(f, out / f"discovery_{i}.png")))
+    return R.markdown(rt, found, baseline, exp.get("posterior"), figs, out)
+
+
+def _markdown(exp, store, runs, table, diff, order, baseline, outputs, figures, sobol_md, out,
+              robust_md=None) -> str:
     from .. import __version__
 
     design = exp.get("design", {})
+    mixed = design.get("kind") == "posterior"
     n_ok = int((runs["status"] == "ok").sum())
     n_failed = int((runs["status"] == "failed").sum())
     parts = [f"# Experiment `{exp.get('name')}`", "", exp.get("description", ""), "",
@@ -389,19 +383,26 @@ def _markdown(exp, store, runs, table, diff, order, baseline, outputs, figures, 
         errs = runs[runs["status"] == "failed"].head(20)
         parts += ["Failed runs (first 20):", ""] + [
             f"- {r.scenario} point {r.point} replication {r.replication}: `{r.error}`" for r in errs.itertuples()] + [""]
-    parts += ["## Final-year means with 95% confidence intervals", "",
-              "Student-t interval for the mean across runs (replications are independent: each has its own seed).", "",
+    parts += ["## Final-year means with 95% confidence intervals" + (" (mixed)" if mixed else ""), "",
+              "Student-t interval for the mean across runs (replications are independent: each has its own seed)."
+              + (" The runs pool every posterior draw: these intervals **mix parameter and stochastic uncertainty** "
+                 "and treat draws as replications; see *Robustness over the posterior* for the split."
+                 if mixed else ""),
+              "",
               _md_table(["output", "unit"] + order,
                         [[o, COLUMNS.get(o, ("", ""))[0]] +
                          [_cell(table, sc, o, "mean") for sc in order] for o in outputs]), ""]
     if diff is not None:
         others = [s for s in order if s != baseline]
-        parts += [f"## Difference from the baseline `{baseline}`", "",
+        parts += [f"## Difference from the baseline `{baseline}`" + (" (mixed)" if mixed else ""), "",
                   "Scenario mean minus baseline mean, with a Welch 95% interval (unequal variances). "
-                  "Intervals excluding 0 are marked *.", "",
+                  "Intervals excluding 0 are marked *."
+                  + (" Mixed: parameter and stochastic uncertainty pooled." if mixed else ""), "",
                   _md_table(["output", "unit"] + others,
                             [[o, COLUMNS.get(o, ("", ""))[0]] + [_cell(diff, sc, o, "difference") for sc in others]
                              for o in outputs]), ""]
+    if robust_md:
+        parts += robust_md
     parts += ["## Figures", ""]
     for title, p in figures:
         parts += [f"### {title}", "", f"![{title}]({Path(p).relative_to(out)})", ""]

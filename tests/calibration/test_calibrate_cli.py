@@ -17,7 +17,8 @@ from sim.cli import main
 def test_calibrate_writes_a_loadable_scenario_and_a_report(tmp_path, capsys):
     out = tmp_path / "teach_cal.toml"
     code = main(["calibrate", "--scenario", "teaching", "--agents", "3000", "--replications", "2", "--budget", "4",
-                 "--holdout", "urbanization_2000", "--seed", "5", "--out", str(out), "--quiet"])
+                 "--holdout", "urbanization_2000", "--seed", "5", "--out", str(out), "--quiet",
+                 "--store", str(tmp_path / "nm.sqlite")])
     assert code == 0
     sc = sim.load_scenario(str(out))
     report = json.loads((tmp_path / "teach_cal.calibration.json").read_text())
@@ -44,6 +45,8 @@ def test_calibrate_writes_a_loadable_scenario_and_a_report(tmp_path, capsys):
     assert rows["urbanization_2000"]["role"] == "held out" and rows["urbanization_2010"]["role"] == "fitted"
     assert len(report["replication_values"]["urbanization_2010"]) == 2
     assert "wrote" in capsys.readouterr().out
+    # every candidate's runs are in the runner's store (one per replication and distinct candidate)
+    assert report["settings"]["store"] == str(tmp_path / "nm.sqlite") and report["settings"]["simulated"] >= 2
 
 
 @pytest.mark.slow
@@ -58,10 +61,14 @@ def test_common_random_numbers_make_the_loss_a_function_of_the_parameters():
     assert np.isfinite(a.best.loss)
 
 
-def test_replication_seeds_are_reproducible_and_distinct():
-    s = F.replication_seeds(2024, 4)
-    assert s == F.replication_seeds(2024, 4) and len(set(s)) == 4 and all(isinstance(x, int) and x >= 0 for x in s)
-    assert F.replication_seeds(2024, 2) == s[:2]
+def test_a_rerun_reads_every_run_back_from_the_store(tmp_path):
+    """Nelder-Mead runs go through the runner's store: the same calibration again simulates nothing."""
+    kw = dict(free=F.FREE_PARAMETERS[:1], replications=2, budget=3, seed=3, overrides={"simulation.n_agents": 500},
+              store=tmp_path / "nm.sqlite")
+    a = F.calibrate("teaching", **kw)
+    b = F.calibrate("teaching", **kw)
+    assert a.settings["simulated"] > 0 and b.settings["simulated"] == 0
+    assert [e.loss for e in a.history] == [e.loss for e in b.history] and a.best.loss == b.best.loss
 
 
 @pytest.mark.parametrize("argv, field", [
@@ -79,6 +86,7 @@ def test_replication_seeds_are_reproducible_and_distinct():
     (["--scenario", "harris_todaro"], "simulation.start_year"),
 ])
 def test_bad_arguments_exit_2_with_one_line(argv, field, capsys, tmp_path):
+    argv = argv + ["--store", str(tmp_path / "s.sqlite")]
     if "--out" not in argv:
         argv = argv + ["--out", str(tmp_path / "c.toml")]
     code = main(["calibrate", "--agents", "200", "--budget", "1", "--replications", "1", *argv] if argv[0] != "--agents"
@@ -86,4 +94,4 @@ def test_bad_arguments_exit_2_with_one_line(argv, field, capsys, tmp_path):
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("hukou-sim: error:") and field in err, err
-    assert not (tmp_path / "c.toml").exists()
+    assert not (tmp_path / "c.toml").exists() and not (tmp_path / "s.sqlite").exists()
