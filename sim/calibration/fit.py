@@ -73,7 +73,7 @@ class FreeParameter:
 
 
 FREE_PARAMETERS: tuple[FreeParameter, ...] = (
-    FreeParameter("migration.movement_control", 0.5, 1.0,
+    FreeParameter("migration.movement_control", 0.3, 1.0,
                   "hukou movement controls in 1982: the slow rise of urbanization in the 1980s"),
     FreeParameter("migration.home_attachment", 0.0, 1.5, "attachment to home and land: the level urbanization settles to"),
     FreeParameter("government.hukou_conversion_rate", 0.0, 0.1,
@@ -82,7 +82,7 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("households.farm_productivity_dispersion", 0.2, 1.5, "spread of farm income: rural poverty"),
     FreeParameter("economy.native_income_dispersion", 0.2, 1.5, "spread of urban incomes: the Gini"),
     FreeParameter("economy.rural_income", 500.0, 2000.0, "farm income per person in 1982: rural poverty in 1990"),
-    FreeParameter("migration.urban_mobility", 0.0, 0.05, "urban-to-urban movers: the floating population"),
+    FreeParameter("migration.urban_mobility", 0.0, 0.15, "urban-to-urban movers: the floating population"),
     FreeParameter("economy.skill_dispersion", 0.1, 1.0, "spread of migrants' earnings: the Gini"),
 )
 DIGITS = 4  # significant digits written to the calibrated scenario
