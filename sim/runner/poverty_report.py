@@ -14,6 +14,16 @@ GROUP_NAMES = {"": "everyone", "migrant_": "migrants", "villager_": "urban villa
                "urban_hukou_": "urban hukou holders"}
 
 
+HEADLINE = {"poverty_headcount", "poverty_gap", "poverty_severity", "migrant_poverty_headcount",
+            "villager_poverty_headcount", "rural_poverty_headcount", "urban_hukou_poverty_headcount"}
+
+
+def section_columns() -> set[str]:
+    """Every FGT column this section reports, less the headline ones the main tables keep."""
+    return {column(prefix, measure, key) for key in POVERTY_LINES for prefix in GROUP_PREFIXES
+            for measure in MEASURES} - HEADLINE
+
+
 def line_columns() -> set[str]:
     """Every FGT column of the lines other than the official one (the main tables leave them to this section)."""
     return {column(prefix, measure, key) for key in POVERTY_LINES if key != "official"

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..outcomes import COLUMNS
+from .poverty_report import poverty_section, section_columns
 from .results import Results
 
 KEY_OUTPUTS = ("urbanization_rate", "poverty_headcount", "new_urban_poor", "gini_income", "zipf_exponent",
@@ -289,6 +290,9 @@ def write_report(store: str | Path, out: str | Path | None = None) -> Path:
         raise InputError(str(store), "runs", "no successful runs stored yet; nothing to report")
     out.mkdir(parents=True, exist_ok=True)
     outputs = [o for o in (exp.get("outputs") or []) if o in final.columns]
+    # every poverty line by group and measure has its own section; the main tables keep the headline columns
+    poverty_md = poverty_section(final, order, baseline) if baseline in order and len(order) > 1 else ""
+    outputs = [o for o in outputs if o not in section_columns()] or outputs
     key = [o for o in KEY_OUTPUTS if o in outputs] or outputs[:8]
     table = summary_table(final, outputs, order)
     table.to_csv(out / "summary.csv", index=False)
@@ -331,7 +335,8 @@ def write_report(store: str | Path, out: str | Path | None = None) -> Path:
         robust_md = None
         if exp.get("design", {}).get("kind") == "posterior" and diff is not None:
             robust_md = _robustness(final, exp, outputs, key, order, baseline, out)
-    md = _markdown(exp, store, runs, table, diff, order, baseline, outputs, figures, sobol_md, out, robust_md)
+    md = _markdown(exp, store, runs, table, diff, order, baseline, outputs, figures, sobol_md, out, robust_md,
+                   poverty_md)
     path = out / "report.md"
     _write_text(path, md)
     return path
@@ -359,7 +364,7 @@ def _robustness(final, exp, outputs, key, order, baseline, out) -> list[str]:
 
 
 def _markdown(exp, store, runs, table, diff, order, baseline, outputs, figures, sobol_md, out,
-              robust_md=None) -> str:
+              robust_md=None, poverty_md="") -> str:
     from .. import __version__
 
     design = exp.get("design", {})
@@ -401,6 +406,8 @@ def _markdown(exp, store, runs, table, diff, order, baseline, outputs, figures, 
                   _md_table(["output", "unit"] + others,
                             [[o, COLUMNS.get(o, ("", ""))[0]] + [_cell(diff, sc, o, "difference") for sc in others]
                              for o in outputs]), ""]
+    if poverty_md:
+        parts += [poverty_md + ("\n\n*Mixed: parameter and stochastic uncertainty pooled.*" if mixed else ""), ""]
     if robust_md:
         parts += robust_md
     parts += ["## Figures", ""]
