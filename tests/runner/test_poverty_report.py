@@ -28,7 +28,7 @@ def test_every_line_gets_a_table_and_the_clear_difference_is_named():
     text = poverty_section(_final(0.02), ["neutral", "cap"], "neutral")
     for line in POVERTY_LINES.values():
         assert f"### {line.label}" in text and line.meaning in text
-    assert text.count("`cap`: more poor among migrants (+2.0") == len(POVERTY_LINES)
+    assert text.count("`cap`: more poor among migrants (+") == len(POVERTY_LINES)
     assert "for everyone, urban villagers, rural residents, urban hukou holders the interval includes zero" in text
 
 
