@@ -126,15 +126,20 @@ CSS = """
 .hukou-sticky { position: sticky; top: 0; z-index: 6; background: white; padding: 6px 8px;
                 border-bottom: 1px solid #ddd; }
 .what-happened { font-size: 18px; font-weight: 500; margin: 4px 0; }
-.hukou-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 8px; }
+.hukou-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(440px, 100%), 1fr)); gap: 8px; }
 .hukou-pair { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
 .hukou-stack { display: flex; flex-direction: column; gap: 8px; min-width: 0; }
-.hukou-numbers { border-collapse: collapse; font-size: 16px; }
-.hukou-numbers td, .hukou-numbers th { padding: 2px 10px; border-bottom: 1px solid #eee; text-align: right; }
-.hukou-numbers td:first-child, .hukou-numbers th:first-child { text-align: left; }
+.hukou-numbers { display: flex; flex-wrap: wrap; gap: 4px 6px; }
+.key-number { border: 1px solid #ddd; border-radius: 6px; padding: 2px 8px; font-size: 15px; }
+.key-name { color: #444; margin-right: 6px; }
+.key-value { font-weight: bold; font-size: 16px; }
 @media (max-width: 700px) {
   .hukou-grid, .hukou-pair { grid-template-columns: 1fr; }
   .hukou-timebar .step-counter { font-size: 16px; }
+  /* on a phone the time controls sit at the bottom of the screen, like a media player's */
+  .hukou-sticky { position: fixed; top: auto; bottom: 0; left: 0; right: 0; z-index: 20;
+                  border-top: 1px solid #bbb; box-shadow: 0 -2px 6px rgba(0,0,0,0.15); }
+  .v-application .v-main, .v-application main { padding-bottom: 150px !important; }
 }
 """
 
@@ -150,7 +155,8 @@ def TimeBar(shown: int, start: int, end: int, playing: bool, finished: bool, bus
             speed: int, speed_min: int, speed_max: int, query: str,
             event_back: Callable[[int], None], event_step: Callable[[int], None],
             event_play: Callable[[int], None], event_pause: Callable[[int], None],
-            event_jump: Callable[[int], None], event_set_speed: Callable[[int], None]):
+            event_jump: Callable[[int], None], event_set_speed: Callable[[int], None],
+            event_rendered: Callable[[int], None]):
     pass
 
 
@@ -224,6 +230,24 @@ def Controls(settings: solara.Reactive[Settings], session_state: solara.Reactive
 
 
 @solara.component
+def ViewControls(view: solara.Reactive, session_state: solara.Reactive):
+    """What the map is coloured by and which poverty line the plots and numbers use (apply at once)."""
+    lines = lesson.poverty_lines()
+    current = session_state.value
+    metrics = current.now().metrics if current is not None else {}
+    available = [k for k in lines if k == "official" or lesson.poverty_column("", k) in metrics]
+    line = view.value.line if view.value.line in available else available[0]
+    with solara.Card("What the page shows"):
+        solara.Select("Colour the map by", values=list(COLOUR_CHOICES),
+                      value=COLOUR_WORDS.get(view.value.colour, "poverty rate"), classes=["colour-select"],
+                      on_value=lambda w: view.set(replace(view.value, colour=COLOUR_CHOICES[w])))
+        solara.Select("Poverty line", values=[lines[k].label for k in available], value=lines[line].label,
+                      on_value=lambda label: view.set(replace(view.value, line=next(
+                          k for k in available if lines[k].label == label))), classes=["line-select"])
+        solara.Text(lines[line].meaning, classes=["hukou-help", "line-meaning"])
+
+
+@solara.component
 def Explainer():
     """MECHANISMS as paragraphs with bold leads (plain HTML: solara.Markdown would fetch KaTeX,
     which the offline asset bundle lacks)."""
@@ -235,25 +259,19 @@ def Explainer():
             solara.v.Html(tag="span", children=[" " + body])
 
 
-def _cell(tag: str, text: str, cls: str = ""):
-    return solara.v.Html(tag=tag, children=[text], class_=cls)
-
-
 @solara.component
 def KeyNumbers(session: Session, line: str, shown: int):
-    """The lesson guide's numbers for the year shown: one column per run, and B − A."""
+    """The lesson guide's numbers for the year shown, as numbers (A, B and B − A side by side)."""
     rows = [lesson.key_numbers(session.now(k), line) for k in range(len(session.runs))]
-    head = ["", *[("A" if k == 0 else "B") if len(rows) > 1 else str(session.year) for k in range(len(rows))]]
-    if len(rows) > 1:
-        head.append("B − A")
-    with solara.v.Html(tag="table", class_="hukou-numbers key-numbers"):
-        solara.v.Html(tag="tr", children=[_cell("th", h) for h in head])
+    with solara.v.Html(tag="div", class_="hukou-numbers key-numbers"):
         for i, (name, _, meaning) in enumerate(rows[0]):
-            cells = [solara.v.Html(tag="td", children=[name], attributes={"title": meaning})]
-            cells += [_cell("td", r[i][1], "key-number") for r in rows]
-            if len(rows) > 1:
-                cells.append(_cell("td", _difference(rows[0][i][1], rows[1][i][1])))
-            solara.v.Html(tag="tr", children=cells)
+            if len(rows) == 1:
+                value = rows[0][i][1]
+            else:
+                value = f"A {rows[0][i][1]} · B {rows[1][i][1]} ({_difference(rows[0][i][1], rows[1][i][1])})"
+            solara.v.Html(tag="div", class_="key-number", attributes={"title": meaning}, children=[
+                solara.v.Html(tag="span", class_="key-name", children=[name]),
+                solara.v.Html(tag="span", class_="key-value", children=[value])])
 
 
 def _difference(a: str, b: str) -> str:
@@ -294,7 +312,7 @@ def Page():
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(SPEED_DEFAULT)
     view = solara.use_reactive(first_view)
-    runner = solara.use_memo(lambda: {"thread": None}, [])
+    runner = solara.use_memo(lambda: {"thread": None, "on_screen": threading.Event()}, [])
 
     def guarded(action: Callable[[Session], None]) -> bool:
         current = session.value
@@ -331,14 +349,18 @@ def Page():
         """Show one year per tick, paced by the speed control, until paused or finished."""
         with context if context is not None else _no_context():
             next_tick = time.perf_counter()
+            on_screen = runner["on_screen"]
             while playing.value:
                 current = session.value
+                on_screen.clear()
                 if current is None or current.finished or not guarded(lambda s: s.step()):
                     playing.set(False)
                     return
                 if current.finished:
                     playing.set(False)
                     return
+                # back-pressure: wait (a little) until the browser shows this year
+                on_screen.wait(timeout=1.0)
                 next_tick += 1.0 / max(speed.value, 0.1)
                 delay = next_tick - time.perf_counter()
                 if delay > 0:
@@ -375,7 +397,8 @@ def Page():
     # the handlers only reach state through reactive variables, so the first ones stay valid: stable
     # callbacks let the page skip re-rendering the sidebar and the time bar's handlers every year
     handlers = solara.use_memo(lambda: dict(reset=reset, back=back_from, step=step_from, play=play, pause=pause,
-                                            jump=jump_to, speed=lambda v: speed.set(int(v))), [])
+                                            jump=jump_to, speed=lambda v: speed.set(int(v)),
+                                            rendered=lambda year: runner["on_screen"].set()), [])
 
     solara.Style(CSS)
     solara.Title("hukou-sim teaching demo")
@@ -383,6 +406,7 @@ def Page():
         solara.AppBarTitle("hukou-sim: where people live, and who is poor")
     with solara.Sidebar():
         Controls(settings, session, handlers["reset"])
+        ViewControls(view, session)
     with solara.Column(style={"padding": "0 8px 8px 8px"}, gap="6px"):
         # only Live reads the year: a new year re-renders it, not the sidebar and the explanations
         Live(session, version, playing, speed, view, error, handlers)
@@ -406,7 +430,7 @@ def Live(session: solara.Reactive, version: solara.Reactive, playing: solara.Rea
                     speed=int(speed.value), speed_min=SPEED_MIN, speed_max=SPEED_MAX, query=query,
                     event_back=handlers["back"], event_step=handlers["step"], event_play=handlers["play"],
                     event_pause=handlers["pause"], event_jump=handlers["jump"],
-                    event_set_speed=handlers["speed"])
+                    event_set_speed=handlers["speed"], event_rendered=handlers["rendered"])
     if error.value:
         Notice("error", error.value, "page-error")
     if current is None:
@@ -421,19 +445,9 @@ def Live(session: solara.Reactive, version: solara.Reactive, playing: solara.Rea
                     classes=["run-description"], style={"color": "#444", "font-size": "16px"})
         solara.Text(lesson.what_happened(current.history(k), _labels(current, k), line),
                     classes=["what-happened"])
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="12px"):
-        solara.ToggleButtonsSingle(value=COLOUR_WORDS.get(view.value.colour, "poverty rate"),
-                                   values=list(COLOUR_CHOICES), classes=["colour-toggle"],
-                                   on_value=lambda w: view.set(replace(view.value, colour=COLOUR_CHOICES[w])))
-        available = [k for k in lines if k == "official" or lesson.poverty_column("", k) in current.now().metrics]
-        solara.Select("Poverty line", values=[lines[k].label for k in available], value=lines[line].label,
-                      on_value=lambda label: view.set(replace(view.value, line=next(
-                          k for k in available if lines[k].label == label))),
-                      classes=["line-select"], style={"max-width": "520px", "min-width": "280px"})
-    solara.Text(lines[line].meaning, classes=["hukou-help", "line-meaning"])
     KeyNumbers(current, line, current.shown)
     labels = _labels(current, 0)
-    named = charts.labelled_cities(current, 12 if len(labels) > 12 else 5)
+    named = charts.labelled_cities(current, 14 if len(labels) > 12 else 5)
     outline = _outline(current)
     colour = view.value.colour if view.value.colour in charts.COLOURINGS else "poverty"
     if len(current.runs) == 1:
