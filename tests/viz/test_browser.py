@@ -209,9 +209,10 @@ def test_reload_restores_the_run(page):
 
 
 def test_play_ten_seconds_then_pause_on_the_year_shown(page):
-    page.eval_on_selector(".speed-slider", "el => { el.value = 10; el.dispatchEvent(new Event('input'));"
+    # 3 years a second: the 40-year run lasts longer than the 10 s of play
+    page.eval_on_selector(".speed-slider", "el => { el.value = 3; el.dispatchEvent(new Event('input'));"
                           " el.dispatchEvent(new Event('change')); }")
-    page.get_by_text("Speed 10 years/s").wait_for()
+    page.get_by_text("Speed 3 years/s").wait_for()
     page.locator(".play-button").click()
     page.locator(".play-button", has_text="Pause").wait_for()
     started = time.monotonic()
@@ -309,7 +310,8 @@ def test_layout_keeps_controls_in_view_and_text_readable(browser, server, width,
         assert all(in_view(c) for c in controls), [c for c in controls if not in_view(c)]
         assert pg.evaluate(_SMALL_TEXT) == []
         map_box = pg.locator(".hukou-map").bounding_box()
-        assert map_box["width"] >= 0.9 * (width - (420 if width > 1000 else 40))  # figures fill their space
+        grid_box = pg.locator(".hukou-grid").bounding_box()
+        assert map_box["width"] >= 0.95 * grid_box["width"] and grid_box["width"] >= 0.5 * width  # filled
         _screenshot(pg, f"demo-{width}x{height}")
         assert pg.problems == []
     finally:
@@ -372,3 +374,57 @@ def test_poverty_line_picker_switches_plots_and_meaning(page):
                            ".map(t => t.y)) !== old", arg=before)
     page.wait_for_function("k => location.search.includes('line=' + k)", arg=other)
     assert page.problems == []
+
+
+def test_lesson_1_walk(browser, server):
+    """docs/teaching.md, lesson 1, step by step on the page, checking what the lesson says students see.
+
+    Screenshots go to test-artifacts/; with HUKOU_SIM_SCREENSHOTS=docs/figures/teaching they refresh
+    the lesson guide's."""
+    out = Path(os.environ.get("HUKOU_SIM_SCREENSHOTS", ARTIFACTS))
+    out.mkdir(parents=True, exist_ok=True)
+    pg = _open(browser, server, 1440, 900)
+    try:
+        # Set up: preset cap, side by side with neutral, Reset, map coloured by migrant share
+        pg.locator(".preset-select").click()
+        pg.locator(".menuable__content__active .v-list-item", has_text="Cap on the 4 largest cities").first.click()
+        pg.locator(".compare-select").click()
+        pg.locator(".menuable__content__active .v-list-item", has_text="No central policy (neutral)").first.click()
+        pg.locator(".reset-button").click()
+        pg.get_by_text("Running: B: no central policy").wait_for()
+        pg.locator(".colour-select").click()
+        pg.locator(".menuable__content__active .v-list-item", has_text="migrant share").first.click()
+        pg.wait_for_function("() => location.search.includes('colour=migrants')")
+        # Question 1: before 1990 the two maps are the same
+        _jump(pg, 1989)
+        _wait_year(pg, 1989)
+        sizes = "el => JSON.stringify(el.data[el.data.length - 2].marker.size)"
+        assert (pg.eval_on_selector(".run-a .hukou-map .js-plotly-plot", sizes)
+                == pg.eval_on_selector(".run-b .hukou-map .js-plotly-plot", sizes))
+        # Press Play, pause around 1995 (on the year shown)
+        pg.eval_on_selector(".speed-slider", "el => { el.value = 2; el.dispatchEvent(new Event('input'));"
+                            " el.dispatchEvent(new Event('change')); }")
+        pg.locator(".play-button").click()
+        pg.wait_for_function("() => Number(document.querySelector('.step-counter').innerText.slice(-4)) >= 1994")
+        pg.locator(".play-button").click()
+        pg.locator(".play-button", has_text="Play").wait_for()
+        paused = _shown_year(pg)
+        _wait_year(pg, paused)
+        assert "cap binds" in pg.locator(".what-happened").first.inner_text() or paused < 1995
+        pg.locator(".hukou-sticky").scroll_into_view_if_needed()
+        pg.screenshot(path=str(out / "lesson1-1995.png"))
+        # 2005 and the end: the cap holds the largest cities, fewer people live in cities, Zipf rises
+        for year in (2005, 2022):
+            _jump(pg, year)
+            _wait_year(pg, year)
+        numbers = pg.locator(".key-numbers").inner_text()
+        zipf = re.search(r"Zipf exponent\s*A ([\d.]+) · B ([\d.]+)", numbers)
+        cities = re.search(r"Living in cities\s*A (\d+)% · B (\d+)%", numbers)
+        assert float(zipf.group(1)) > float(zipf.group(2)), numbers  # flatter city sizes under the cap
+        assert int(cities.group(1)) < int(cities.group(2)), numbers  # the cap keeps people in the countryside
+        pg.screenshot(path=str(out / "lesson1-2022.png"))
+        pg.locator(".difference-view").scroll_into_view_if_needed()
+        pg.screenshot(path=str(out / "lesson1-difference.png"))
+        assert pg.problems == []
+    finally:
+        pg.context.close()
