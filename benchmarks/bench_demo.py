@@ -169,7 +169,8 @@ def main() -> None:
                 time.sleep(5)
                 live = probe.locator(".hukou-chart").count() > 0
             probe.close()
-            print(f"Step, click to new year on screen ({'live charts' if live else 'PNG page'}; {args.presses} presses):")
+            kind = "live charts" if live else "PNG page"
+            print(f"Step, click to new year on screen ({kind}; {args.presses} presses):")
             for k in map(int, args.cases.split(",")):
                 label, query = CASES[k]
                 if not live and "china" in query:

@@ -74,39 +74,13 @@ def slider_help(spec: SliderSpec) -> str:
     return f"{p.doc}{unit}"
 
 
-MECHANISMS = """
-**Migration.** Every year some rural people compare what they would earn, pay and get in a few
-cities they know of (big and near ones first) with staying at home, and move if a city looks
-better. Expected income counts the chance of a formal job, which is lower without local hukou.
-
-**Hukou.** The household registration decides who gets a city's schools, hospitals, insurance
-and minimum-income guarantee. Migrants live in the city but keep a rural hukou: they are the gap
-between the two urbanization lines. Cities admit a few of them to local hukou each year.
-
-**Urban villages and the new urban poor.** Most migrants rent rooms from urban villagers
-(farmers whose land the city took). Poor migrants are reached by neither the urban guarantee
-(wrong hukou) nor the rural one (not at home): watch migrant poverty against the other groups.
-
-**Cap and enforcement.** A capped city that is over its cap enforces: it tears down added floors,
-excludes migrants' children from school, clears street markets and evicts. Enforcement intensity
-scales all four. Watch the capped circles (black rings) and where the pushed-out migrants go.
-
-**Decentralization.** The largest cities' excess formal jobs and public-service budgets are moved
-to smaller cities. Watch whether smaller cities grow and whether total urbanization holds up.
-
-**Hukou reform.** All residents get equal services and guarantees, and more migrants convert.
-Watch the hukou line rise towards the resident line and migrant poverty fall.
-
-**Reading the plots.** Rank-size: each city's residents against its rank, on log axes; a straight
-line is Zipf's law, and a flatter line means more equal city sizes (a higher Zipf exponent).
-Primacy is the largest city's size over the second's.
-"""
 
 
 # ----------------------------------------------------------------------------------------- page
 import solara  # noqa: E402  (the pure logic above is importable without a web stack)
 
 from sim.viz import charts, lesson  # noqa: E402
+from sim.viz.lesson import MECHANISMS  # noqa: E402,F401
 from sim.viz.chinamap import city_labels, province_outlines  # noqa: E402
 
 HERE = Path(__file__).parent

@@ -258,7 +258,8 @@ def difference_figure(session: Session, line: str) -> dict:
         ys = [(fn(rb, line) - fn(ra, line)) * 100 for ra, rb in zip(a, b)]
         allv += [v for v in ys if np.isfinite(v)]
         traces.append({"type": "scatter", "mode": "lines", "name": words, "x": [r.year for r in a],
-                       "y": [round(v, 3) if np.isfinite(v) else None for v in ys], "line": {"color": colour, "width": 3},
+                       "y": [round(v, 3) if np.isfinite(v) else None for v in ys],
+                       "line": {"color": colour, "width": 3},
                        "hovertemplate": f"{words} %{{x}}: %{{y:+.1f}} points<extra></extra>"})
     every = [(fn(rb, line) - fn(ra, line)) * 100 for words, fn, _ in DIFF_SERIES
              for ra, rb in zip(session.runs[0].records, session.runs[1].records)]
@@ -324,7 +325,8 @@ def cities_csv(session: Session) -> str:
         r = run.records[session.shown]
         for i, name in enumerate(run.names):
             rows.append({"run": run.label, "year": r.year, "city": name, "residents": round(float(r.population[i])),
-                         "migrants": round(float(r.migrants[i])), "urban_hukou_share": round(float(r.hukou_share[i]), 4),
+                         "migrants": round(float(r.migrants[i])),
+                         "urban_hukou_share": round(float(r.hukou_share[i]), 4),
                          "poverty_rate": round(float(r.poverty_rate[i]), 4),
                          "cap": None if not np.isfinite(r.cap[i]) else round(float(r.cap[i])),
                          "founded": bool(r.active[i])})

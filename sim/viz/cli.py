@@ -135,7 +135,8 @@ def cmd_animate(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser("demo", help="start the teaching app in a browser (Solara, on localhost)")
     p.add_argument("--scenario", help="start on a preset (neutral, cap, decentralize, cap_decentralize, "
-                                      "hukou_reform, new_city) or map (china), or use another scenario as the base of the "
+                                      "hukou_reform, new_city) or map (china), or use another scenario as the "
+                                      "base of the "
                                       "presets (default: the teaching scenario)")
     p.add_argument("--host", default=HOST,
                    help=f"address to listen on (default {HOST}: this machine only; 0.0.0.0 lets students on "

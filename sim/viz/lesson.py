@@ -137,3 +137,33 @@ def key_numbers(now: YearRecord, line: str = "official") -> list[tuple[str, str,
 
 def _pct(x: float) -> str:
     return f"{x:.1%}" if np.isfinite(x) else "n/a"
+
+
+# The page's plain-words panel: each mechanism, and what to watch for.
+MECHANISMS = """
+**Migration.** Every year some rural people compare what they would earn, pay and get in a few
+cities they know of (big and near ones first) with staying at home, and move if a city looks
+better. Expected income counts the chance of a formal job, which is lower without local hukou.
+
+**Hukou.** The household registration decides who gets a city's schools, hospitals, insurance
+and minimum-income guarantee. Migrants live in the city but keep a rural hukou: they are the gap
+between the two urbanization lines. Cities admit a few of them to local hukou each year.
+
+**Urban villages and the new urban poor.** Most migrants rent rooms from urban villagers
+(farmers whose land the city took). Poor migrants are reached by neither the urban guarantee
+(wrong hukou) nor the rural one (not at home): watch migrant poverty against the other groups.
+
+**Cap and enforcement.** A capped city that is over its cap enforces: it tears down added floors,
+excludes migrants' children from school, clears street markets and evicts. Enforcement intensity
+scales all four. Watch the capped circles (black rings) and where the pushed-out migrants go.
+
+**Decentralization.** The largest cities' excess formal jobs and public-service budgets are moved
+to smaller cities. Watch whether smaller cities grow and whether total urbanization holds up.
+
+**Hukou reform.** All residents get equal services and guarantees, and more migrants convert.
+Watch the hukou line rise towards the resident line and migrant poverty fall.
+
+**Reading the plots.** Rank-size: each city's residents against its rank, on log axes; a straight
+line is Zipf's law, and a flatter line means more equal city sizes (a higher Zipf exponent).
+Primacy is the largest city's size over the second's.
+"""
