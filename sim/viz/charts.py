@@ -130,8 +130,9 @@ def map_figure(session: Session, k: int, colour: str, labels: Sequence[str], nam
                        "y": y[planned].tolist(), "text": [f"{labels[i]} (planned)" for i in planned],
                        "textposition": "bottom center", "hoverinfo": "skip", "showlegend": False,
                        "marker": {"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": "#444", "width": 2}}})
-    pad_x = 0.06 * (np.ptp(x) or 1.0)
-    pad_y = 0.08 * (np.ptp(y) or 1.0)
+    # room for the largest circles at the edges (synthetic cities sit right on the layout's border)
+    pad_x = (0.06 if geographic else 0.14) * (np.ptp(x) or 1.0)
+    pad_y = (0.08 if geographic else 0.14) * (np.ptp(y) or 1.0)
     axis = {"visible": False, "fixedrange": False}
     layout = _layout(
         title=_title(run.label),
@@ -271,7 +272,7 @@ def difference_figure(session: Session, line: str) -> dict:
 
 
 def difference_map(session: Session, labels: Sequence[str], named: Sequence[int]) -> dict:
-    """Residents of each city in B minus A (blue = more in B, red = fewer), circles sized by A."""
+    """Residents of each city in B minus A (red = more in B, blue = fewer), circles sized by A."""
     ra, rb = session.now(0), session.now(1)
     x, y, geographic = map_positions(session.runs[0].model.network)
     n = min(len(ra.population), len(rb.population))
@@ -287,13 +288,15 @@ def difference_map(session: Session, labels: Sequence[str], named: Sequence[int]
          "hovertemplate": "%{text}<extra></extra>", "showlegend": False,
          "marker": {"size": size.round(1).tolist(), "color": diff.round(0).tolist(), "colorscale": "RdBu",
                     "cmin": -top, "cmax": top, "line": {"color": "#333", "width": 1},
-                    "colorbar": {"title": {"text": "residents B − A", "side": "right", "font": {"size": 14}},
+                    "colorbar": {"title": {"text": "residents B − A (red: more in B)", "side": "right",
+                                           "font": {"size": 14}},
                                  "thickness": 16, "tickfont": {"size": 14}, "tickformat": ".2s"}}},
         {"type": "scatter", "mode": "text", "x": x[list(named)].tolist(), "y": y[list(named)].tolist(),
          "text": [labels[i] for i in named], "textposition": "top center", "hoverinfo": "skip",
          "textfont": {"size": 15}, "showlegend": False, "cliponaxis": False},
     ]
-    pad_x, pad_y = 0.06 * (np.ptp(x) or 1.0), 0.08 * (np.ptp(y) or 1.0)
+    pad_x = (0.06 if geographic else 0.14) * (np.ptp(x) or 1.0)
+    pad_y = (0.08 if geographic else 0.14) * (np.ptp(y) or 1.0)
     axis = {"visible": False}
     layout = _layout(title=_title("Residents, B − A"), margin={"l": 8, "r": 8, "t": 44, "b": 8},
                      xaxis={**axis, "range": [float(x.min() - pad_x), float(x.max() + pad_x)]},

