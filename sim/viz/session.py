@@ -368,6 +368,7 @@ def build_session(settings: Settings, base: str = DEFAULT_BASE) -> Session:
             label = f"{'AB'[k]}: {label}"
         run = Run(label, s, model, names=list(model.network.names))
         run.records.append(record(model))
+        model._viz_initial_sizes = run.records[0].population  # the start line of drawing.plot_rank_size
         runs.append(run)
     note = ""
     if scenario.values["n_agents"] > DEMO_MAX_AGENTS:
