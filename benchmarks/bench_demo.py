@@ -1,67 +1,206 @@
-"""Speed of the teaching demo: is play fluid on the `teaching` scenario?
+"""Speed of the teaching demo, as a class sees it: in a real browser.
 
-Run:  .venv/bin/python benchmarks/bench_demo.py [--steps 40] [--seed 0]
+Run:  .venv/bin/python benchmarks/bench_demo.py [--presses 8] [--play-seconds 5] [--src DIR]
 
-Prints:
-  * model step time on `teaching` (12 cities, 5,000 agents), drawing excluded: median and max
-    over ``--steps`` yearly steps, for one model and for the side-by-side pair (cap and neutral);
-    target (issue 4): a step <= 50 ms;
-  * a full page update, i.e. what one press of Step costs the server: the model step plus building
-    and rendering (PNG) the map and the four plots, median over a few steps.
+Starts ``hukou-sim demo`` on a free port on 127.0.0.1 and drives it with Playwright in Debian's
+Chromium (as tests/viz/test_browser.py does).  Prints:
+
+  * the model step alone (no drawing) on the synthetic and China presets, one model and side by side;
+  * Step: the time from a click on Step until the page shows the new year everywhere (the counter,
+    the map(s) and every plot), measured inside the page (performance.now() at the click, checked on
+    every animation frame); median and first press of ``--presses``, for one model and side by side,
+    on the synthetic and the China map;  target (issue 10): median <= 100 ms, side by side <= 150 ms;
+  * Play: the years per second the page actually shows over ``--play-seconds`` at each speed setting;
+    target: >= 8 years/s and following the speed control.
+
+``--src DIR`` runs the server from another checkout (e.g. an export of the previous version) to
+measure before/after on the same machine; a page without live charts (the PNG version) is timed
+until the map and plot images have all been replaced.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import os
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.request
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-TARGET_MS = 50.0
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CASES = (  # label, URL query (new page), preset/compare for the old page
+    ("synthetic, one model", "preset=cap&cap=1"),
+    ("synthetic, side by side", "preset=cap&cap=1&compare=neutral"),
+    ("China, one model", "preset=cap&cap=1&map=china"),
+    ("China, side by side", "preset=cap&cap=1&compare=neutral&map=china"),
+)
+
+# click Step and wait, inside the page, until everything shows the new year
+STEP_JS = """async () => {
+  const counter = () => (document.querySelector('.step-counter') || {}).innerText || '';
+  const before = counter();
+  const live = document.querySelectorAll('.hukou-chart').length > 0;
+  const oldImgs = [...document.querySelectorAll('.hukou-map img, .hukou-plot img')].map(i => i.src);
+  const t0 = performance.now();
+  document.querySelector('.step-button').click();
+  await new Promise(res => { const check = () => {
+    const now = counter();
+    let done = now !== before;
+    if (done && live) {
+      const y = now.slice(-4);
+      done = [...document.querySelectorAll('.hukou-chart')].every(e => e.dataset.year === y);
+    } else if (done) {
+      const imgs = [...document.querySelectorAll('.hukou-map img, .hukou-plot img')];
+      done = imgs.length === oldImgs.length && imgs.every((im, i) => im.src !== oldImgs[i] && im.complete);
+    }
+    if (done) res(); else requestAnimationFrame(check); }; check(); });
+  return performance.now() - t0;
+}"""
+
+
+def model_steps(steps: int = 40) -> None:
+    from sim.viz import session
+
+    for label, query in CASES:
+        settings, _, _, _ = session.from_query(query, session.Settings())
+        s = session.build_session(settings)
+        times = []
+        for _ in range(steps):
+            t = time.perf_counter()
+            s._advance_models()
+            times.append((time.perf_counter() - t) * 1000)
+        print(f"  model step alone, {label:26s} median {statistics.median(times):6.1f} ms")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(src: str | None, port: int, log) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("HUKOU_SIM_DEMO_SCENARIO", None)
+    if src:
+        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "demo", "--port", str(port)], stdout=log,
+                            stderr=subprocess.STDOUT, env=env, cwd=src or None)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
+                return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("the demo server did not start")
+
+
+def open_page(browser, url: str, live: bool):
+    pg = browser.new_page(viewport={"width": 1440, "height": 900})
+    pg.set_default_timeout(120_000)
+    pg.goto(url)
+    if live:
+        pg.wait_for_function("() => document.querySelectorAll('.hukou-chart[data-year]').length >= 5")
+    else:
+        pg.wait_for_function("() => [...document.querySelectorAll('.hukou-map img')].some(i => i.complete)")
+    return pg
+
+
+def old_page_setup(pg, query: str) -> None:
+    """The PNG page has no URL state: choose the comparison and preset with its controls."""
+    if "compare=neutral" in query:
+        pg.locator(".compare-select").click()
+        pg.locator(".menuable__content__active .v-list-item", has_text="No central policy").first.click()
+    pg.locator(".preset-select").click()
+    pg.locator(".menuable__content__active .v-list-item", has_text="Cap on the 4 largest").first.click()
+    pg.locator(".reset-button").click()
+    pg.get_by_text("Running:").first.wait_for()
+    time.sleep(2)
+
+
+def play_rate(pg, live: bool, speed: int, seconds: float) -> float:
+    if live:
+        pg.eval_on_selector(".speed-slider", "(el, v) => { el.value = v; el.dispatchEvent(new Event('input'));"
+                            " el.dispatchEvent(new Event('change')); }", speed)
+        pg.get_by_text(f"Speed {speed} years/s").wait_for()
+    year = lambda: int(pg.locator(".step-counter").inner_text().rsplit(" ", 1)[-1])  # noqa: E731
+    pg.locator(".play-button").click()
+    time.sleep(1.0)  # let it get going
+    y0, t0 = year(), time.monotonic()
+    time.sleep(seconds)
+    y1, t1 = year(), time.monotonic()
+    pg.locator(".play-button").click()
+    time.sleep(1.0)
+    return (y1 - y0) / (t1 - t0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--page-steps", type=int, default=5, help="steps timed with drawing")
+    parser.add_argument("--presses", type=int, default=8)
+    parser.add_argument("--play-seconds", type=float, default=5.0)
+    parser.add_argument("--src", help="run the server from this checkout (before/after comparisons)")
+    parser.add_argument("--cases", default="0,1,2,3", help="which of the four cases (comma-separated indexes)")
     args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
 
-    from sim.viz import app
-
-    def step_times(settings) -> list[float]:
-        session = app.build_session(settings)
-        times = []
-        for _ in range(args.steps):
-            t = time.perf_counter()
-            session.step()
-            times.append((time.perf_counter() - t) * 1000)
-        return times
-
-    seed = str(args.seed)
-    one = step_times(app.preset_settings("cap", seed=seed))
-    two = step_times(app.preset_settings("cap", seed=seed, compare="neutral"))
-    print(f"teaching, {args.steps} steps, seed {args.seed} (drawing excluded; target <= {TARGET_MS:.0f} ms)")
-    print(f"  one model (cap):            median {statistics.median(one):6.1f} ms   max {max(one):6.1f} ms")
-    print(f"  side by side (cap+neutral): median {statistics.median(two):6.1f} ms   max {max(two):6.1f} ms")
-    verdict = "meets" if statistics.median(two) <= TARGET_MS else "MISSES"
-    print(f"  -> side-by-side median {verdict} the {TARGET_MS:.0f} ms target")
-
-    session = app.build_session(app.preset_settings("cap", seed=seed))
-    page = []
-    for _ in range(args.page_steps):
-        t = time.perf_counter()
-        session.step()
-        figures = [app._fig_map(session, session.runs[0], "poverty")]
-        figures += [app._fig_plot(session, which) for which in ("poverty", "urbanization", "concentration", "rank")]
-        for fig in figures:
-            fig.savefig(io.BytesIO(), format="png")
-        page.append((time.perf_counter() - t) * 1000)
-    print(f"  full page update (step + map + 4 plots as PNG): median {statistics.median(page):6.0f} ms "
-          f"over {args.page_steps} steps")
+    if not args.src:
+        print("model alone (no drawing):")
+        model_steps()
+    port = free_port()
+    with tempfile.TemporaryFile("w+") as log, sync_playwright() as p:
+        proc = start_server(args.src, port, log)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            probe = open_page(browser, url, live=True) if not args.src else None
+            live = probe is not None or False
+            if probe is None:
+                probe = browser.new_page()
+                probe.goto(url)
+                time.sleep(5)
+                live = probe.locator(".hukou-chart").count() > 0
+            probe.close()
+            kind = "live charts" if live else "PNG page"
+            print(f"Step, click to new year on screen ({kind}; {args.presses} presses):")
+            for k in map(int, args.cases.split(",")):
+                label, query = CASES[k]
+                if not live and "china" in query:
+                    continue  # the PNG page has no China preset
+                pg = open_page(browser, url + "?" + query if live else url, live)
+                if not live:
+                    old_page_setup(pg, query)
+                times = [pg.evaluate(STEP_JS) for _ in range(args.presses)]
+                print(f"  {label:26s} median {statistics.median(times[1:]):6.0f} ms   first {times[0]:6.0f} ms   "
+                      f"max {max(times):6.0f} ms")
+                pg.close()
+            print(f"Play, years shown per second over {args.play_seconds:g} s:")
+            for k in (0, 1):
+                label, query = CASES[k]
+                pg = open_page(browser, url + "?" + query if live else url, live)
+                if not live:
+                    old_page_setup(pg, query)
+                speeds = (2, 5, 10, 20) if live else (4,)  # the PNG page: its default speed
+                rates = []
+                for speed in speeds:
+                    pg.locator(".year-slider").count() and pg.eval_on_selector(
+                        ".year-slider", "el => { el.value = el.min; el.dispatchEvent(new Event('input'));"
+                        " el.dispatchEvent(new Event('change')); }")
+                    rates.append(play_rate(pg, live, speed, args.play_seconds))
+                print(f"  {label:26s} " + "   ".join(f"speed {s:2d}: {r:5.1f}/s" for s, r in zip(speeds, rates)))
+                pg.close()
+        finally:
+            browser.close()
+            proc.terminate()
+            proc.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,20 @@ def writer_for(out: str | Path, fps: float):
     raise InputError("--out", "out", f"got {str(out)!r}; expected a file name ending in .gif or .mp4")
 
 
+def lead_in(model: Any, steps: int, horizon: int) -> int:
+    """Years to run before the first frame, so that a short animation shows its policy in force.
+
+    With fewer frames than the run has years, the frames end ``steps // 2`` years after the first
+    policy starts (so ``animate cap --steps 20`` shows 2004-2024 around the 2014 cap, not 1982-2002),
+    never past the scenario's last year.  Without policies, or when they start early enough, 0."""
+    starts = [int(p.start_year) for p in getattr(model, "policies", ()) if getattr(p, "start_year", None) is not None]
+    if not starts or steps >= horizon:
+        return 0
+    first = min(starts) - int(model.start_year)
+    wanted = first + steps // 2 - steps
+    return int(min(max(wanted, 0), max(horizon - steps, 0)))
+
+
 def animate(scenario: Any, out: str | Path, steps: int | None = None, seed: int = 0,
             overrides: Sequence[str] | dict | None = None, colour_by: str = "poverty", fps: float = 4.0,
             dpi: int = 80, progress: Callable[[int, int], None] | None = None) -> int:
@@ -50,6 +64,9 @@ def animate(scenario: Any, out: str | Path, steps: int | None = None, seed: int 
     drawing.remember_initial_sizes(model)
     size_ref = float(model._viz_initial_sizes.max())
     label = sc.name
+    lead = lead_in(model, steps, sc.steps)
+    for _ in range(lead):  # run up to the first frame without drawing
+        model.step()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
 
@@ -65,7 +82,7 @@ def animate(scenario: Any, out: str | Path, steps: int | None = None, seed: int 
                 drawing.draw_map(ax_map, model, colour_by, size_ref=size_ref, title=f"{label}: {model.year}",
                                  cax=cax)
                 ax_plot = fig.add_axes((0.58, 0.14, 0.4, 0.74))
-                drawing.plot_poverty(ax_plot, [(label, model)], horizon=steps)
+                drawing.plot_poverty(ax_plot, [(label, model)], horizon=lead + steps)
                 writer.grab_frame()
                 frames += 1
                 if progress:

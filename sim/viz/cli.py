@@ -19,29 +19,50 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
 
-def _check_port(port: int) -> None:
+def _check_host(host: str) -> None:
+    try:
+        socket.getaddrinfo(host, None, socket.AF_INET)
+    except (OSError, UnicodeError):
+        raise InputError("--host", "host", f"got {host!r}; expected an address of this machine, e.g. "
+                         "127.0.0.1 (this machine only) or 0.0.0.0 (every network it is on)") from None
+
+
+def _check_port(port: int, host: str = HOST) -> None:
     if not 1 <= port <= 65535:
         raise InputError("--port", "port", f"got {port}; expected an integer from 1 to 65535")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # as the server does: a port whose last connections are still closing (TIME_WAIT) is free
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind((HOST, port))
+            s.bind((host, port))
         except OSError as exc:
-            raise InputError("--port", "port", f"{HOST}:{port} is not available ({exc.strerror}); "
+            raise InputError("--port", "port", f"{host}:{port} is not available ({exc.strerror}); "
                              "choose another with --port") from None
+
+
+def _room_addresses() -> list[str]:
+    """This machine's IPv4 addresses on the room's network (for --host 0.0.0.0), best effort."""
+    found = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(info[4][0])
+    except OSError:
+        pass
+    return sorted(a for a in found if not a.startswith("127."))
 
 
 def _check_scenario(name: str) -> None:
     """A preset name, or a scenario (bundled or file) the presets can act on."""
     from sim.scenario import load_scenario
-    from sim.viz.app import PRESETS
+    from sim.viz.session import MAPS, PRESETS
 
-    if name in PRESETS:
+    if name in PRESETS or name in MAPS:
         return
     load_scenario(name)  # raises InputError naming the problem
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from sim.viz.app import BASE_ENV
+    from sim.viz.session import BASE_ENV
 
     if args.scenario is not None:
         _check_scenario(args.scenario)
@@ -49,19 +70,46 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if Path(scenario).suffix == ".toml" and Path(scenario).exists():
             scenario = str(Path(scenario).resolve())  # the server may run elsewhere
         os.environ[BASE_ENV] = scenario
-    _check_port(args.port)
-    url = f"http://{HOST}:{args.port}/"
+    _check_host(args.host)
+    _check_port(args.port, args.host)
+    local = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
+    url = f"http://{local}:{args.port}/"
     print(f"hukou-sim demo: open {url} in a browser (Ctrl+C to stop)", flush=True)
+    if args.host == "0.0.0.0":
+        others = ", ".join(f"http://{a}:{args.port}/" for a in _room_addresses()) or "this machine's address"
+        print(f"  students on the same network: {others}", flush=True)
+    serve(args.host, args.port)
+    return 0
+
+
+def serve(host: str, port: int) -> None:
+    """Run the Solara server for sim.viz.app until Ctrl+C (or SIGTERM); then stop at once and free the port."""
+    import plotly
+
+    # plotly.js from the plotly package, served as one of Solara's assets: no CDN in a lecture hall
+    os.environ["SOLARA_ASSETS_EXTRA_LOCATIONS"] = str(Path(plotly.__file__).parent / "package_data")
     # a lecture-hall laptop may be offline: no usage statistics sent to Solara's tracker
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
-    # Solara warns on every page load that it cannot set a cross-site cookie over plain http on
-    # 127.0.0.1; it falls back to a same-site cookie, which is all a local demo needs.
+    os.environ["SOLARA_APP"] = "sim.viz.app"
+    os.environ["SOLARA_MODE"] = "production"
+    # Solara warns on every page load that it cannot set a cross-site cookie over plain http;
+    # it falls back to a same-site cookie, which is all the demo needs.
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
-    from solara.__main__ import cli as solara_cli
+    import uvicorn
 
-    solara_cli(args=["run", "sim.viz.app", "--host", HOST, "--port", str(args.port), "--production",
-                     "--no-open", "--log-level", "warning"], standalone_mode=False)
-    return 0
+    from solara.server.starlette import app as solara_app
+
+    # uvicorn directly rather than `solara run`: that also asks the package index for a newer
+    # Solara at start, and waits for open pages on Ctrl+C; here open pages are cut after 1 s
+    config = uvicorn.Config(solara_app, host=host, port=port, log_level="warning", lifespan="on",
+                            timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    try:
+        server.run()
+    except KeyboardInterrupt:  # a second Ctrl+C during shutdown
+        pass
+    print("hukou-sim demo: stopped", flush=True)
+
 
 
 def cmd_animate(args: argparse.Namespace) -> int:
@@ -87,9 +135,13 @@ def cmd_animate(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser("demo", help="start the teaching app in a browser (Solara, on localhost)")
     p.add_argument("--scenario", help="start on a preset (neutral, cap, decentralize, cap_decentralize, "
-                                      "hukou_reform, new_city), or use another scenario as the base of the "
+                                      "hukou_reform, new_city) or map (china), or use another scenario as the "
+                                      "base of the "
                                       "presets (default: the teaching scenario)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port on {HOST} (default {DEFAULT_PORT})")
+    p.add_argument("--host", default=HOST,
+                   help=f"address to listen on (default {HOST}: this machine only; 0.0.0.0 lets students on "
+                        "the same network open the page)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.set_defaults(func=cmd_demo)
 
     p = subparsers.add_parser("animate", help="render the map and poverty plot over time as a GIF or MP4")

@@ -15,6 +15,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from .citymetrics import CitySnapshot, largest, rank_size, snapshot
 
@@ -157,6 +158,7 @@ def _year_axis(ax: "Axes", runs: Runs, horizon: int | None) -> None:
     model = runs[0][1]
     end = model.start_year + (horizon if horizon is not None else max(int(model.time), 1))
     ax.set_xlim(model.start_year, max(end, model.start_year + 1))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, never 1982.5
     ax.set_xlabel("year", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.3)

@@ -55,3 +55,35 @@ def test_demo_bad_input_exits_2(capsys):
     assert "expected an integer from 1 to 65535" in capsys.readouterr().err
     assert main(["demo", "--scenario", "atlantis"]) == 2
     assert "atlantis" in capsys.readouterr().err
+
+
+def test_short_animation_of_a_policy_shows_it_in_force():
+    import sim
+
+    sc = sim.load_scenario("cap")  # cap decreed in 2014, run from 1982 for 40 years
+    model = sim.MigrationModel.from_scenario(sc, rng=0, overrides={"simulation.n_agents": 500})
+    lead = animate.lead_in(model, 20, sc.steps)
+    first, last = sc.values["start_year"] + lead, sc.values["start_year"] + lead + 20
+    assert first < 2014 < last <= sc.values["start_year"] + sc.steps
+    assert animate.lead_in(model, 40, sc.steps) == 0  # the whole run: nothing skipped
+    neutral = sim.MigrationModel.from_scenario("neutral", rng=0, overrides={"simulation.n_agents": 500})
+    assert animate.lead_in(neutral, 20, 40) == 0
+
+
+def test_year_ticks_are_whole_years():
+    import sim
+    from sim.viz import drawing
+
+    model = sim.MigrationModel.from_scenario("teaching", rng=0, overrides={"simulation.n_agents": 500})
+    model.step()
+    fig = drawing.new_figure(5, 3)
+    ax = fig.add_subplot()
+    drawing.plot_poverty(ax, [("t", model)], horizon=3)
+    ticks = [t for t in ax.get_xticks() if model.start_year <= t <= model.start_year + 3]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_demo_bad_host_exits_2(capsys):
+    assert main(["demo", "--host", "no such host!"]) == 2
+    err = capsys.readouterr().err
+    assert "--host: host: got 'no such host!'" in err and "0.0.0.0" in err and len(err.strip().splitlines()) == 1
