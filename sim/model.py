@@ -42,7 +42,7 @@ class MigrationModel(mesa.Model):
         self.network = network if network is not None else self._build_network(base_dir)
         self.start_year = int(self.p["start_year"])
         self.natural_increase = 0.0  # people added by births minus deaths since the start
-        self.refused_entry = 0.0  # people refused entry to capped cities this year
+        self.refused_entry = np.zeros(0)  # people refused entry to each capped city this year
         self.dormant_cities: list[int] = []  # cities a policy founds later (inactive until then)
         self.policies = policies_from_params(self.p)
         for policy in self.policies:
@@ -198,7 +198,7 @@ class MigrationModel(mesa.Model):
 
     def _issue_directives(self) -> None:
         self._set_rules()
-        self.refused_entry = 0.0
+        self.refused_entry = np.zeros(self.n_cities)
         for policy in self._in_force():
             policy.issue(self)
 

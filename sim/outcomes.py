@@ -58,7 +58,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "illness_poor_share": ("share", "Share of the poor (official line) who would not be poor without illness: "
                                     "lost earnings and medical debt repaid this year (a check against surveys)."),
     "medical_debt": ("yuan/person", "Mean medical debt still to repay, per rural-hukou person."),
-    "refused_entry": ("people", "People refused entry to capped cities this year."),
+    "refused_entry": ("people", "People refused entry to capped cities this year (model.refused_entry: by city)."),
     "movement_block": ("share", "Share of rural people's moves to cities stopped by movement controls this year."),
 }
 
@@ -153,7 +153,7 @@ def compute(model: "MigrationModel") -> dict[str, float]:
         if tenants.any() else 0.0,
         "unauthorised_rooms": float(v.extra_rooms.sum()),
         "mean_compliance": float(c.compliance[c.active].mean()),
-        "refused_entry": float(model.refused_entry),
+        "refused_entry": float(model.refused_entry.sum()),
         "movement_block": float(model.rules.movement_block),
     }
     out.update(_health_outcomes(model, line))

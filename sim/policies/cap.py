@@ -68,7 +68,7 @@ class HukouCap(Policy):
             excess = np.where(np.isfinite(c.cap) & (inflow > 0), 1.0 - room / np.maximum(inflow, 1e-300), 0.0)
         refuse_share = self.intensity * c.compliance * np.clip(excess, 0.0, 1.0)
         refused = new & (model.rng.random(len(rows)) < refuse_share[np.maximum(destination, 0)])
-        model.refused_entry += float(m.weight[rows][refused].sum())
+        model.refused_entry += np.bincount(destination[refused], weights=m.weight[rows][refused], minlength=C)
         fallback = np.where(m.evicted[rows], HOME, here)
         return np.where(refused, fallback, destination)
 

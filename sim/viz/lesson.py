@@ -91,8 +91,11 @@ def what_happened(records: Sequence[YearRecord], names: Sequence[str], line: str
         i = max(binding, key=lambda j: now.population[j])
         change = now.migrants[i] - before.migrants[i]
         others = f" (and {len(binding) - 1} more)" if len(binding) > 1 else ""
+        away = ""
+        if now.refused is not None and now.refused.size == now.population.size and now.refused[i] > 0:
+            away = f", {_people(now.refused[i])} migrants turned away"
         parts.append(f"{names[i]}'s cap binds{others}: {_people(now.population[i])} residents at a "
-                     f"{_people(now.cap[i])} cap, migrants there {_signed(change)}")
+                     f"{_people(now.cap[i])} cap{away}, migrants there {_signed(change)}")
     elif now.capped.any() and not before.capped.any():
         parts.append("caps fixed at " + ", ".join(f"{names[i]} {_people(now.cap[i])}"
                                                   for i in np.flatnonzero(now.capped)[:4]))

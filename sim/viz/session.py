@@ -195,6 +195,7 @@ class YearRecord:
     cap: np.ndarray  # people; inf where uncapped
     metrics: dict[str, float]  # the model's outcome columns this year
     policies: tuple[str, ...] = ()  # titles of the policies that start this year
+    refused: np.ndarray | None = None  # people turned away by each city's cap this year
 
     @property
     def poverty_rate(self) -> np.ndarray:
@@ -248,7 +249,8 @@ def record(model: Any) -> YearRecord:
     return YearRecord(year=year, population=snap.population, poor=snap.poor, migrants=snap.floating,
                       hukou=hukou, active=snap.active, cap=np.asarray(model.cities.cap, float).copy(),
                       metrics={k: float(v) for k, v in model.metrics().items() if _is_number(v)},
-                      policies=starting)
+                      policies=starting, refused=np.asarray(getattr(model, "refused_entry", np.zeros(0)),
+                                                            float).copy())
 
 
 def _is_number(v: Any) -> bool:

@@ -84,3 +84,15 @@ def test_bad_event_settings_are_one_line_errors(tmp_path, setting, field):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and field in lines[0] and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_capped_cities_count_the_people_they_turn_away():
+    model = sim.MigrationModel.from_scenario(small("cap", **{"policy.cap.start_year": 1985,
+                                                             "policy.enforcement.intensity": 1.0}), rng=4)
+    turned = 0.0
+    for _ in range(15):
+        model.step()
+        assert (model.refused_entry[~np.isfinite(model.cities.cap)] == 0).all()
+        assert model.metrics()["refused_entry"] == pytest.approx(model.refused_entry.sum())
+        turned += model.refused_entry.sum()
+    assert turned > 0
