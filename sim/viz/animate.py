@@ -35,7 +35,9 @@ def lead_in(model: Any, steps: int, horizon: int) -> int:
     With fewer frames than the run has years, the frames end ``steps // 2`` years after the first
     policy starts (so ``animate cap --steps 20`` shows 2004-2024 around the 2014 cap, not 1982-2002),
     never past the scenario's last year.  Without policies, or when they start early enough, 0."""
-    starts = [int(p.start_year) for p in getattr(model, "policies", ()) if getattr(p, "start_year", None) is not None]
+    # the scenario's own policies (caps, steering, reform), not the dated history every China scenario shares
+    starts = [int(p.start_year) for p in getattr(model, "policies", ())
+              if getattr(p, "start_year", None) is not None and getattr(p, "directive", True)]
     if not starts or steps >= horizon:
         return 0
     first = min(starts) - int(model.start_year)
