@@ -90,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # the output folder is checked before the (possibly long) simulation, not after it
     out_dir = check_dir_target(args.out)
     scenario = load_scenario(args.scenario, args.set)
-    check_network_file(scenario)
+    api.check_inputs(scenario)
     steps = scenario.steps if args.steps is None else args.steps
     bar = _progress_bar(steps, f"{scenario.name} seed {args.seed}")
     result = api.run(scenario, steps=steps, seed=args.seed, progress=bar.update_to if bar else None)
@@ -154,20 +154,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     from .model import MigrationModel  # build it too: catches network files and cross-field errors
     MigrationModel._validated(dict(sc.values))
-    check_network_file(sc)
+    from .api import check_inputs
+    check_inputs(sc)
     print(f"{args.file}: ok ({sc.name}: {sc.description})")
     return 0
-
-
-def check_network_file(sc: Any) -> None:
-    """Read a scenario's graph file now (kind = 'file'), so a bad one is a line before any work."""
-    if sc.values["network_kind"] != "file":
-        return
-    from .network import load_network
-    path = Path(sc.values["network_path"])
-    if not path.is_absolute() and sc.source and not sc.source.startswith("<"):
-        path = Path(sc.source).parent / path
-    load_network(str(path), sc.values["network_neighbours"])
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}

@@ -54,7 +54,7 @@ def _nearest_existing(path: Path, source: str, field: str) -> Path:
             break
         probe = parent
     if not probe.is_dir():
-        raise InputError(source, field, f"{path}: {probe} is not a folder, so nothing can be written under it; "
+        raise InputError(source, field, f"{path}: {probe} is not a directory, so nothing can be written under it; "
                                         "choose another path")
     return probe
 
@@ -81,7 +81,7 @@ def check_dir_target(path: str | Path, source: str = "--out", field: str = "out"
     """A folder that outputs will be written into: may not exist yet, but must be creatable and writable."""
     out = _not_empty(path, source, field)
     if out.exists() and not out.is_dir():
-        raise InputError(source, field, f"{out} exists and is not a folder; expected a folder to write into")
+        raise InputError(source, field, f"{out} exists and is not a directory; expected a directory to write into")
     base = _nearest_existing(out, source, field)
     _probe_writable(base, out, source, field)
     return out
@@ -96,7 +96,7 @@ def check_file_target(path: str | Path, source: str = "--out", field: str = "out
         except OSError as exc:
             raise InputError(source, field, f"{out}: cannot be inspected ({_why(exc)})") from None
         if stat.S_ISDIR(mode):
-            raise InputError(source, field, f"{out} is a folder; expected a file name")
+            raise InputError(source, field, f"{out} is a directory; expected a file name")
         if not stat.S_ISREG(mode):
             raise InputError(source, field, f"{out} is not a regular file (a device, pipe or socket); "
                                             "expected a file name")
