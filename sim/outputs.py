@@ -119,15 +119,16 @@ def _fsync_dir(folder: Path) -> None:
 
 
 @contextmanager
-def atomic_file(path: str | Path, source: str = "--out", field: str = "out") -> Iterator[Path]:
+def atomic_file(path: str | Path, source: str = "--out", field: str = "out", suffix: str = ".partial") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is renamed onto ``path``.
 
     On any exception the temporary file is removed and ``path`` keeps its old content.
+    ``suffix`` ends the temporary name (writers that pick a format by extension need it).
     ``OSError`` (a full disk, a read-only folder) becomes one :class:`InputError` line."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=_dir_mode())
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     except OSError as exc:
         raise InputError(source, field, f"{path}: cannot write ({_why(exc)}); nothing was changed") from None
     os.close(fd)

@@ -114,12 +114,15 @@ def report(result: F.CalibrationResult, name: str, date: str) -> dict[str, Any]:
 
 
 def write_outputs(result: F.CalibrationResult, out: Path, date: str | None = None) -> tuple[Path, Path]:
-    from ..cli import _write_atomic
+    from ..outputs import atomic_file
     date = date or _dt.date.today().isoformat()
     name = out.stem
-    _write_atomic(out, scenario_text(result, name, date))
     rp = report_path(out)
-    _write_atomic(rp, json.dumps(report(result, name, date), indent=2) + "\n")
+    # both files are written in full before either is renamed into place: a fault leaves the old
+    # pair, never a new scenario beside the report of an older fit
+    with atomic_file(out) as tmp_scenario, atomic_file(rp) as tmp_report:
+        tmp_scenario.write_text(scenario_text(result, name, date), encoding="utf-8")
+        tmp_report.write_text(json.dumps(report(result, name, date), indent=2) + "\n", encoding="utf-8")
     return out, rp
 
 
@@ -144,18 +147,27 @@ def _free_arg(text: str) -> F.FreeParameter:
     return F.FreeParameter(key, float(p.low), float(p.high))
 
 
+# Upper bounds of the command line (each candidate costs replications model runs).
+MAX_REPLICATIONS = 1000
+MAX_BUDGET = 100_000
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    if args.agents is not None and args.agents < 10:
-        raise InputError("--agents", "agents", f"got {args.agents}; expected an integer >= 10")
-    if args.replications < 1:
-        raise InputError("--replications", "replications", f"got {args.replications}; expected an integer >= 1")
-    if args.budget < 1:
-        raise InputError("--budget", "budget", f"got {args.budget}; expected an integer >= 1")
+    from ..cli import check_int, check_seed
+    from ..outputs import check_file_target
+
+    agents = P.BY_KEY["simulation.n_agents"]  # the schema's bounds, as in scenario files
+    check_int(args.agents, "--agents", int(agents.low), int(agents.high))
+    check_int(args.replications, "--replications", 1, MAX_REPLICATIONS)
+    check_int(args.budget, "--budget", 1, MAX_BUDGET)
+    check_seed(args.seed)
     out = Path(args.out) if args.out else Path("scenarios") / f"{Path(args.scenario).stem}_calibrated.toml"
     if out.suffix != ".toml":
         raise InputError("--out", "out", f"{out} must be a .toml file")
     if out.exists() and out.is_dir():
         raise InputError("--out", "out", f"{out} is a directory; expected a .toml file")
+    check_file_target(out)  # before the fit, not after it
+    check_file_target(report_path(out))
     holdout = T.DEFAULT_HOLDOUT if not args.holdout else tuple(h for h in args.holdout if h != "none")
     ts = T.target_set(holdout)
     free = tuple(_free_arg(x) for x in args.free) if args.free else F.FREE_PARAMETERS

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -201,6 +202,8 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(src, "syntax", f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(src, "encoding", f"byte {exc.start} is not UTF-8; expected a UTF-8 text file (TOML)") from None
     except OSError as exc:
         raise InputError(src, "file", f"cannot be read ({exc.strerror})") from None
     return experiment_from_dict(data, src, base_dir=path.parent)
@@ -229,7 +232,8 @@ def experiment_from_dict(data: Mapping[str, Any], source: str = "<experiment>",
         baseline = "neutral" if "neutral" in labels else None
     elif not isinstance(baseline, str) or baseline not in labels:
         raise InputError(source, "baseline", f"got {baseline!r}; expected one of the scenario labels ({', '.join(labels)})")
-    design = _design(data.get("design", {}), source, base_seed)
+    # the design's size is checked from its definition, before a single point is built
+    design = _design(data.get("design", {}), source, base_seed, runs_per_point=len(scenarios) * replications)
     # every (scenario, point) must make a valid scenario: bounds are checked per value above,
     # cross-field rules here, so a bad combination fails now rather than mid-sweep
     for spec in scenarios:
@@ -355,7 +359,15 @@ def _scenarios(data: Mapping[str, Any], source: str, overrides: Mapping[str, Any
     return specs
 
 
-def _design(table: Any, source: str, base_seed: int) -> Design:
+def _check_size(n_points: int, runs_per_point: int, source: str, field_name: str) -> None:
+    """Refuse a design whose runs exceed MAX_RUNS -- computed, not built (10^9 points would not fit)."""
+    runs = n_points * runs_per_point
+    if runs > MAX_RUNS:
+        raise InputError(source, field_name, f"the design has {n_points:,} points, so the experiment would have "
+                                             f"{runs:,} runs; at most {MAX_RUNS:,} allowed")
+
+
+def _design(table: Any, source: str, base_seed: int, runs_per_point: int = 1) -> Design:
     if not isinstance(table, dict):
         raise InputError(source, "design", f"got {table!r}; expected a table")
     for k in table:
@@ -376,7 +388,11 @@ def _design(table: Any, source: str, base_seed: int) -> Design:
             raise InputError(source, "design.kind", "parameters are given; set kind to 'grid', 'lhs' or 'sobol'")
         return Design("none", {}, 0, seed, ({},))
     if not flat:
-        raise InputError(source, "design.parameters", f"a {kind} design needs at least one parameter")
+        least = "two parameters" if kind == "sobol" else "one parameter"
+        raise InputError(source, "design.parameters", f"a {kind} design needs at least {least}")
+    if kind == "sobol" and len(flat) < 2:
+        raise InputError(source, "design.parameters", f"got one parameter ({next(iter(flat))}); a Sobol design "
+                                                      "needs at least two (Sobol indices split variance among them)")
     params: dict[str, Any] = {}
     for key, value in flat.items():
         p = P.resolve_key(key, source)
@@ -402,11 +418,13 @@ def _design(table: Any, source: str, base_seed: int) -> Design:
     if kind == "grid":
         if samples is not None:
             raise InputError(source, "design.samples", "a grid design takes no samples (every combination is run)")
+        _check_size(math.prod(len(v) for v in params.values()), runs_per_point, source, "design.parameters")
         keys = list(params)
         points = tuple(dict(zip(keys, combo)) for combo in itertools.product(*params.values()))
         return Design(kind, params, 0, seed, points)
     if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
         raise InputError(source, "design.samples", f"got {samples!r}; expected an integer >= 1")
+    _check_size(samples * (len(params) + 2 if kind == "sobol" else 1), runs_per_point, source, "design.samples")
     if kind == "lhs":
         from scipy.stats import qmc
         unit = qmc.LatinHypercube(d=len(params), rng=np.random.default_rng(seed)).random(samples)
