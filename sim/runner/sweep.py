@@ -120,17 +120,24 @@ def run_sweep(experiment: Experiment | str | Path, store: str | Path | None = No
     be = backend_obj if backend_obj is not None else make_backend(backend, workers, address)
     check_experiment_inputs(exp)  # bad graph files are found before the store is created
     check_file(path)  # a bad store is refused before a cluster is started for nothing
-    if hasattr(be, "start"):
-        be.start()  # connect to the scheduler now: an unreachable one leaves no store behind
+    summary = SweepSummary(exp.name, path, be.describe(), exp.n_runs)
+    start = time.perf_counter()
     try:
+        if hasattr(be, "start"):
+            be.start()  # connect to the scheduler now: an unreachable one leaves no store behind
         st = Store.open_for_experiment(path, exp.name, exp.fingerprint(__version__), exp.definition(), __version__,
                                        fresh=fresh)
+    except KeyboardInterrupt:  # Ctrl-C while the cluster starts: the same summary, nothing stored
+        if hasattr(be, "stop"):
+            be.stop()
+        summary.interrupted = True
+        summary.seconds = time.perf_counter() - start
+        return summary
     except BaseException:
         if hasattr(be, "stop"):
             be.stop()
         raise
-    summary = SweepSummary(exp.name, path, be.describe(), exp.n_runs)
-    start = time.perf_counter()
+    summary.backend = be.describe()
     results = None
     bar = None
     error: InputError | None = None
