@@ -137,7 +137,7 @@ def reference_store(tmp_path_factory) -> tuple[Path, Path]:
     """The long experiment of the concurrency tests, swept once serially: what every store must equal."""
     from sim.runner import run_sweep
     d = tmp_path_factory.mktemp("reference")
-    exp = experiment(d, reps=6, steps=4, agents=2000, name="conc")
+    exp = experiment(d, reps=6, steps=8, agents=30000, name="conc")
     store = d / "reference.sqlite"
     s = run_sweep(exp, store, backend="serial", progress=False)
     assert (s.succeeded, s.failed) == (12, 0)
