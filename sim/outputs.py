@@ -119,7 +119,8 @@ def _fsync_dir(folder: Path) -> None:
 
 
 @contextmanager
-def atomic_file(path: str | Path, source: str = "--out", field: str = "out", suffix: str = ".partial") -> Iterator[Path]:
+def atomic_file(path: str | Path, source: str = "--out", field: str = "out",
+                suffix: str = ".partial") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is renamed onto ``path``.
 
     On any exception the temporary file is removed and ``path`` keeps its old content.

@@ -64,7 +64,8 @@ EXPERIMENT = """
 name = "{name}"
 scenarios = [
     {{ scenario = "teaching", label = "neutral" }},
-    {{ scenario = "teaching", label = "cap", overrides = {{ "policy.cap.enabled" = true, "policy.cap.start_year" = 1983 }} }},
+    {{ scenario = "teaching", label = "cap",
+       overrides = {{ "policy.cap.enabled" = true, "policy.cap.start_year" = 1983 }} }},
 ]
 replications = {reps}
 steps = {steps}
