@@ -195,13 +195,12 @@ def _check_naming_source(sc: Scenario, file_values: Mapping[str, Any], file_sour
 
 def check_consistency(values: Mapping[str, Any], source: str) -> None:
     """Cross-field rules that single-field bounds cannot express."""
-    if values["network_kind"] == "file" and not values["network_path"]:
-        raise InputError(source, "network.path", "must name a GraphML or CSV file when network.kind = 'file'")
-    if values["initial_migrant_share"] + values["villager_share"] > 1.0:
-        raise InputError(source, "population.initial_migrant_share",
-                         f"initial_migrant_share + villager_share = {values['initial_migrant_share']:g} + "
-                         f"{values['villager_share']:g}; expected a sum of at most 1")
     if values["urban_share"] <= 0:
         # a world without a city has no migration to model (and no city to size the economy by)
         raise InputError(source, "population.urban_share", "got 0; expected a share > 0 and <= 1 "
                                                            "(the model needs some urban population)")
+    if values["network_kind"] == "file" and not values["network_path"]:
+        raise InputError(source, "network.path", "must name a GraphML or CSV file when network.kind = 'file'")
+    if values["initial_migrant_share"] + values["villager_share"] > 1.0:
+        raise InputError(source, "population.initial_migrant_share",
+                         "initial_migrant_share + villager_share must not exceed 1")
