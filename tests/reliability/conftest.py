@@ -60,19 +60,19 @@ def listing(directory: Path) -> set[str]:
     return {str(p.relative_to(directory)) for p in directory.rglob("*")}
 
 
-EXPERIMENT = """
-name = "{name}"
-scenarios = [
-    {{ scenario = "teaching", label = "neutral" }},
-    {{ scenario = "teaching", label = "cap",
-       overrides = {{ "policy.cap.enabled" = true, "policy.cap.start_year" = 1983 }} }},
-]
-replications = {reps}
-steps = {steps}
-base_seed = 11
-[overrides]
-"simulation.n_agents" = {agents}
-"""
+EXPERIMENT = (
+    'name = "{name}"\n'
+    'scenarios = [\n'
+    '    {{ scenario = "teaching", label = "neutral" }},\n'
+    '    {{ scenario = "teaching", label = "cap", '
+    'overrides = {{ "policy.cap.enabled" = true, "policy.cap.start_year" = 1983 }} }},\n'
+    ']\n'
+    'replications = {reps}\n'
+    'steps = {steps}\n'
+    'base_seed = 11\n'
+    '[overrides]\n'
+    '"simulation.n_agents" = {agents}\n'
+)
 
 
 def experiment(directory: Path, reps: int = 2, steps: int = 2, agents: int = 300, name: str = "rel",

@@ -235,3 +235,28 @@ def test_dask_address_that_is_not_dask_is_a_line_within_seconds(tmp_path, reply)
         assert not (tmp_path / "d.sqlite").exists()
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("what", ["no runs", "only failed runs"])
+def test_report_and_export_of_a_store_without_a_successful_run(tmp_path, capsys, monkeypatch, what):
+    """E.g. after Ctrl-C before the first run finished, or when every run failed."""
+    from sim import __version__
+    from sim.runner.backends import failed
+    from sim.runner.experiment import load_experiment
+    from sim.runner.store import Store
+
+    exp = load_experiment(experiment(tmp_path, reps=1))
+    store = tmp_path / "s.sqlite"
+    st = Store.open_for_experiment(store, exp.name, exp.fingerprint(__version__), exp.definition(), __version__)
+    if what == "only failed runs":
+        for task in exp.tasks(__version__):
+            st.record(task, failed("RuntimeError: boom"))
+    st.close()
+    monkeypatch.chdir(tmp_path)
+    before = listing(tmp_path)
+    for argv in (["report", str(store)], ["export", str(store), "--out", "tables"],
+                 ["report", str(store), "--out", "rep"]):
+        rc, _, err = run_main(argv, capsys)
+        assert_one_line(rc, err, "nothing to")
+    # nothing written (SQLite's own -wal/-shm beside the store are not outputs)
+    assert {p for p in listing(tmp_path) if not p.endswith(("-wal", "-shm"))} == before
