@@ -144,6 +144,11 @@ def test_read_only_store(tmp_path, capsys):
         assert digest(store) == before
         # reading still works from a read-only store
         assert run_main(["export", str(store), "--out", str(tmp_path / "tables")], capsys)[0] == 0
+        # a read-only folder as --out: one line, before any simulation
+        for argv in (["run", "teaching", "--out", str(disk / "out")], ["export", str(store), "--out", str(disk)],
+                     ["animate", "teaching", "--out", str(disk / "a.gif")], ["report", str(store)]):
+            rc, _, err = run_main(argv, capsys)
+            assert_one_line(rc, err, "Read-only file system")
 
 
 # --------------------------------------------------------------------------- dask

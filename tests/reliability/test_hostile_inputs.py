@@ -160,6 +160,12 @@ def test_bad_input_is_one_line_and_writes_nothing(case, tmp_path, capsys, monkey
     for name, body in files.items():
         write(tmp_path, name, body)
     monkeypatch.chdir(tmp_path)
+
+    def no_simulation(*_a, **_k):
+        raise AssertionError("a simulation started before the input was checked")
+
+    from sim.model import MigrationModel
+    monkeypatch.setattr(MigrationModel, "step", no_simulation)  # every bad input is found up front
     before = listing(tmp_path)
     rc, _, err = run_main(argv, capsys)
     assert_one_line(rc, err, needle)
