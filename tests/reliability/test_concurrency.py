@@ -77,8 +77,20 @@ def test_fresh_sweep_then_another_joins(tmp_path, reference_store):
     conn.commit()
     conn.close()
     a = sweep_proc(exp, store, "--backend", "serial", "--fresh", "--yes")
+
+    def emptied_and_started() -> bool:  # the stale failures are gone: A holds the store and has begun
+        try:
+            conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5)
+            try:
+                return conn.execute("SELECT COUNT(*) FROM runs WHERE status = 'failed'").fetchone()[0] == 0 \
+                    and 1 <= stored(store) < N_RUNS
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return False
+
     try:
-        assert wait_for(lambda: 1 <= stored(store) < N_RUNS, every=0.02)
+        assert wait_for(emptied_and_started, every=0.02)
         b = sweep_proc(exp, store, "--backend", "serial")
         out_b, err_b = finish(b)
         out_a, err_a = finish(a)
