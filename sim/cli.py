@@ -153,8 +153,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     from .model import MigrationModel  # build it too: catches network files and cross-field errors
     MigrationModel._validated(dict(sc.values))
-    from .api import check_inputs
-    check_inputs(sc)
+    if sc.values["network_kind"] == "file":
+        from .network import load_network
+        path = Path(sc.values["network_path"])
+        if not path.is_absolute():
+            path = Path(sc.source).parent / path
+        load_network(str(path), sc.values["network_neighbours"])
     print(f"{args.file}: ok ({sc.name}: {sc.description})")
     return 0
 
