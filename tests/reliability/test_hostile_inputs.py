@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from sim import params as P
+
 from .conftest import DATA, assert_one_line, cli, experiment, listing, run_main, write
 
 GRAPH_OK = (DATA / "cities.csv").read_text()
@@ -23,6 +25,11 @@ SC_FILE = 'name = "f"\n[network]\nkind = "file"\npath = "{path}"\n[simulation]\n
 
 def _exp(body: str) -> str:
     return 'name = "h"\nscenarios = ["teaching"]\nsteps = 2\n[overrides]\n"simulation.n_agents" = 200\n' + body
+
+
+# nine parameters that each take 0.01 .. 0.10: ten values each make a grid of 10^9 points
+_GRID_KEYS = [p.key for p in P.PARAMS if p.type is float and p.low is not None and p.low <= 0.01
+              and p.high is not None and p.high >= 0.1][:9]
 
 
 # class of bad input -> ({file name: content}, argv, a word the one line must contain)
@@ -86,10 +93,8 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str], str]] = {
     "Sobol with no parameter": ({"e.toml": _exp('[design]\nkind = "sobol"\nsamples = 8\n')},
                                 ["sweep", "e.toml"], "two"),
     "grid of 10^9 points": ({"e.toml": _exp('[design]\nkind = "grid"\n[design.parameters]\n' + "".join(
-        f'"{k}" = [{", ".join(str(v / 100) for v in range(1, 11))}]\n' for k in (
-            "migration.choice_noise", "migration.revision_rate", "economy.base_wage", "economy.rural_income",
-            "health.medical_cost", "housing.formal_rent", "migration.fixed_cost", "migration.living_cost",
-            "health.poverty_line")))}, ["sweep", "e.toml"], "1,000,000,000"),
+        f'"{k}" = [{", ".join(str(v / 100) for v in range(1, 11))}]\n' for k in _GRID_KEYS))},
+        ["sweep", "e.toml"], "1,000,000,000"),
     "LHS of 10^9 points": ({"e.toml": _exp('[design]\nkind = "lhs"\nsamples = 1000000000\n[design.parameters]\n'
                                            '"migration.choice_noise" = [0.1, 0.9]\n')}, ["sweep", "e.toml"],
                            "10,000,000"),
