@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
@@ -49,3 +50,16 @@ def run(scenario: Scenario | str = "neutral", steps: int | None = None, seed: in
     return RunResult(sc, seed, frame[keep].reset_index(drop=True), model.metrics(),
                      [nm for nm, a in zip(model.network.names, active) if a], model.city_population()[active],
                      time.perf_counter() - start)
+
+
+def check_inputs(scenario: Scenario) -> None:
+    """Read everything a run of ``scenario`` needs besides its values -- its graph file, when
+    ``network.kind = 'file'`` -- so a bad one is one :class:`~sim.errors.InputError` line before
+    any output folder or results store is touched, not a failure after it."""
+    if scenario.values["network_kind"] != "file":
+        return
+    from .network import load_network
+    path = Path(scenario.values["network_path"])
+    if not path.is_absolute() and scenario.source and not scenario.source.startswith("<"):
+        path = Path(scenario.source).parent / path
+    load_network(str(path), scenario.values["network_neighbours"])

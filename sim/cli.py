@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,15 +27,33 @@ class _Parser(argparse.ArgumentParser):
 
 def _write_atomic(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so an interrupted write never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .outputs import write_text
+    write_text(path, text)
+
+
+# Largest seed accepted on the command line: numpy's SeedSequence takes any integer >= 0, the
+# store keeps seeds as SQLite INTEGER (signed 64-bit).
+MAX_SEED = 2**63 - 1
+
+
+def check_int(value: int | None, flag: str, low: int, high: int | None = None) -> None:
+    """One line for an integer flag out of range (argparse has checked it is an integer)."""
+    if value is None:
+        return
+    if value < low or (high is not None and value > high):
+        rng = f"from {low} to {high}" if high is not None else f">= {low}"
+        raise InputError(flag, flag.lstrip("-"), f"got {value}; expected an integer {rng}")
+
+
+def check_steps(value: int | None, flag: str = "--steps") -> None:
+    """``--steps`` is bounded like ``simulation.steps`` in scenario files (one limit table)."""
+    from .params import BY_KEY
+    p = BY_KEY["simulation.steps"]
+    check_int(value, flag, int(p.low), int(p.high))
+
+
+def check_seed(value: int | None, flag: str = "--seed") -> None:
+    check_int(value, flag, 0, MAX_SEED)
 
 
 def _json_safe(value: Any) -> Any:
@@ -66,18 +82,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from . import __version__, api
     from .scenario import load_scenario
 
+    from .outputs import check_dir_target, staged_dir
+
+    check_steps(args.steps)
+    check_seed(args.seed)
+    # the output folder is checked before the (possibly long) simulation, not after it
+    out_dir = check_dir_target(args.out)
     scenario = load_scenario(args.scenario, args.set)
-    if args.steps is not None and args.steps < 1:
-        raise InputError("--steps", "steps", f"got {args.steps}; expected an integer >= 1")
+    api.check_inputs(scenario)
     steps = scenario.steps if args.steps is None else args.steps
-    out_dir = Path(args.out)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError("--out", "out", f"{out_dir} exists and is not a directory")
     bar = _progress_bar(steps, f"{scenario.name} seed {args.seed}")
     result = api.run(scenario, steps=steps, seed=args.seed, progress=bar.update_to if bar else None)
     if bar:
         bar.close()
-    _write_atomic(out_dir / "timeseries.csv", result.timeseries.to_csv(index=False))
     summary = {
         "scenario": result.scenario.name,
         "seed": args.seed,
@@ -89,7 +106,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         "resolved_scenario": result.scenario.to_dict(),
         "overrides": dict(result.scenario.overrides),
     }
-    _write_atomic(out_dir / "summary.json", json.dumps(summary, indent=2))
+    # both files are written in full beside the folder first, then renamed in: a full disk leaves
+    # the old pair in place, never a new table beside an old summary
+    with staged_dir(out_dir) as stage:
+        result.timeseries.to_csv(stage / "timeseries.csv", index=False)
+        (stage / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     print(f"{scenario.name}: {steps} years from {scenario.start_year}, seed {args.seed}, "
           f"{result.seconds:.1f} s")
     print(format_outputs(result.final))

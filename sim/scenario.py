@@ -112,6 +112,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), "syntax", f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "encoding", f"byte {exc.start} is not UTF-8; "
+                                                "expected a UTF-8 text file (TOML)") from None
     except OSError as exc:
         raise InputError(str(path), "file", f"cannot be read ({exc.strerror})") from None
 
@@ -132,6 +135,9 @@ def _flatten(table: Mapping[str, Any], source: str, prefix: str = "") -> dict[st
             raise InputError(source, dotted, f"unknown field; top level allows {', '.join(_TOP_LEVEL)} and sections")
         else:
             keys = ", ".join(k.rsplit('.', 1)[-1] for k in P.BY_KEY if k.rsplit('.', 1)[0] == prefix[:-1])
+            if not keys:  # a section of sections only, e.g. [policy]: name its sub-sections
+                keys = "only sub-sections: " + ", ".join(
+                    f"[{s}]" for s in P.SECTIONS if s.startswith(prefix))
             raise InputError(source, dotted, f"unknown parameter; [{prefix[:-1]}] allows {keys}")
     return flat
 
@@ -169,11 +175,31 @@ def load_scenario(name_or_path: str | Path | Scenario = "neutral",
     name, description, values = _load_file(path, ())
     full = P.defaults()
     full.update(values)
-    return Scenario(name, description, full, str(path)).with_overrides(overrides)
+    sc = Scenario(name, description, full, str(path)).with_overrides(overrides)
+    _check_naming_source(sc, full, str(path))
+    return sc
+
+
+def _check_naming_source(sc: Scenario, file_values: Mapping[str, Any], file_source: str) -> None:
+    """Cross-field rules, blaming the file if it breaks them alone, else the overrides (``--set``)."""
+    try:
+        check_consistency(sc.values, file_source)
+    except InputError as exc:
+        if sc.overrides:
+            try:
+                check_consistency(file_values, file_source)
+            except InputError:
+                raise exc from None
+            raise InputError("--set", exc.field, exc.message) from None
+        raise
 
 
 def check_consistency(values: Mapping[str, Any], source: str) -> None:
     """Cross-field rules that single-field bounds cannot express."""
+    if values["urban_share"] <= 0:
+        # a world without a city has no migration to model (and no city to size the economy by)
+        raise InputError(source, "population.urban_share", "got 0; expected a share > 0 and <= 1 "
+                                                           "(the model needs some urban population)")
     if values["network_kind"] == "file" and not values["network_path"]:
         raise InputError(source, "network.path", "must name a GraphML or CSV file when network.kind = 'file'")
     if values["initial_migrant_share"] + values["villager_share"] > 1.0:

@@ -113,12 +113,15 @@ def report(result: F.CalibrationResult, name: str, date: str) -> dict[str, Any]:
 
 
 def write_outputs(result: F.CalibrationResult, out: Path, date: str | None = None) -> tuple[Path, Path]:
-    from ..cli import _write_atomic
+    from ..outputs import atomic_file
     date = date or _dt.date.today().isoformat()
     name = out.stem
-    _write_atomic(out, scenario_text(result, name, date))
     rp = report_path(out)
-    _write_atomic(rp, json.dumps(report(result, name, date), indent=2) + "\n")
+    # both files are written in full before either is renamed into place: a fault leaves the old
+    # pair, never a new scenario beside the report of an older fit
+    with atomic_file(out) as tmp_scenario, atomic_file(rp) as tmp_report:
+        tmp_scenario.write_text(scenario_text(result, name, date), encoding="utf-8")
+        tmp_report.write_text(json.dumps(report(result, name, date), indent=2) + "\n", encoding="utf-8")
     return out, rp
 
 
@@ -153,17 +156,23 @@ def _targets(args: argparse.Namespace) -> T.TargetSet:
     return T.target_set(holdout)
 
 
+# Upper bounds of the command line (each candidate costs replications model runs).
+MAX_REPLICATIONS = 1000
+MAX_BUDGET = 100_000
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    from ..cli import check_int, check_seed
+    from ..outputs import check_file_target
     from .simulate import check_backend_args, default_store
 
-    if args.agents is not None and args.agents < 10:
-        raise InputError("--agents", "agents", f"got {args.agents}; expected an integer >= 10")
+    agents = P.BY_KEY["simulation.n_agents"]  # the schema's bounds, as in scenario files
+    check_int(args.agents, "--agents", int(agents.low), int(agents.high))
     abc = args.method == "abc"
     replications = args.replications if args.replications is not None else (1 if abc else 2)
-    if replications < 1:
-        raise InputError("--replications", "replications", f"got {replications}; expected an integer >= 1")
-    if args.budget < 1:
-        raise InputError("--budget", "budget", f"got {args.budget}; expected an integer >= 1")
+    check_int(replications, "--replications", 1, MAX_REPLICATIONS)
+    check_int(args.budget, "--budget", 1, MAX_BUDGET)
+    check_seed(args.seed)
     backend = args.backend or ("process" if abc else "serial")
     check_backend_args(backend, args.workers, args.address)
     suffix = ".json" if abc else ".toml"
@@ -178,6 +187,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise InputError("--out", "out", f"{out} must be a {suffix} file (method {args.method})")
     if out.exists() and out.is_dir():
         raise InputError("--out", "out", f"{out} is a directory; expected a {suffix} file")
+    check_file_target(out)  # before the fit, not after it
+    if not abc:
+        check_file_target(report_path(out))
     ts = _targets(args)
     free = tuple(_free_arg(x) for x in args.free) if args.free else F.FREE_PARAMETERS
     overrides = {"simulation.n_agents": args.agents} if args.agents is not None else {}

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import struct
 import threading
 import time
 import traceback
@@ -36,6 +37,13 @@ THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THRE
               "NUMEXPR_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
 
 Outcome = tuple[Any, dict[str, Any], int]
+
+# Seconds to connect to a Dask address and hear its handshake.  Dask's own connect timeout
+# covers only the TCP connect: a port that accepts and says nothing would hang it forever, and
+# one that answers something else (an HTTP server) makes it read a length of exabytes.
+HANDSHAKE_TIMEOUT = 5.0
+# A Dask handshake is a few hundred bytes; anything claiming more is not one.
+_MAX_HANDSHAKE = 1 << 20
 
 
 # ----------------------------------------------------------------------------- the work
@@ -98,6 +106,19 @@ def _init_worker(parent: int) -> None:
     # Ctrl-C goes to the whole process group: the driver handles it, workers ignore it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+@contextmanager
+def _sigint_ignored():
+    """Ignore SIGINT in this block (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 @contextmanager
@@ -209,6 +230,69 @@ class ProcessBackend:
 
 
 # ----------------------------------------------------------------------------- dask
+def _split_tcp(address: str) -> tuple[str, int] | None:
+    """``(host, port)`` of a ``tcp://`` (or scheme-less) address; ``None`` for other schemes."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme != "tcp":
+        return None
+    host, colon, port = rest.rstrip("/").rpartition(":")
+    if not colon or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError("--address", "address", f"got {address!r}; expected tcp://HOST:PORT with a port "
+                                                  "from 1 to 65535")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def probe_scheduler(address: str, timeout: float = HANDSHAKE_TIMEOUT) -> None:
+    """Check, within ``timeout`` seconds and reading at most a small handshake, that ``address``
+    speaks Dask's protocol; raise a one-line :class:`InputError` otherwise.
+
+    A Dask server sends its handshake first: an 8-byte length, then msgpack naming its
+    compression and pickle protocol.  Other schemes (tls://, ...) are left to Dask."""
+    hp = _split_tcp(address)
+    if hp is None:
+        return
+    host, port = hp
+    deadline = time.monotonic() + timeout
+
+    def bad(why: str) -> InputError:
+        return InputError("--address", "address", f"{address} is not a Dask scheduler ({why}); expected the "
+                                                  "address a 'dask scheduler' prints, e.g. tcp://10.0.0.1:8786")
+
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise InputError("--address", "address", f"cannot connect to a Dask scheduler at {address!r} "
+                                                 f"({exc.strerror or exc})") from None
+
+    def read(n: int) -> bytes:
+        buf = b""
+        while len(buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise bad(f"no Dask handshake within {timeout:g} s")
+            sock.settimeout(left)
+            try:
+                chunk = sock.recv(n - len(buf))
+            except TimeoutError:
+                raise bad(f"no Dask handshake within {timeout:g} s") from None
+            except OSError as exc:
+                raise bad(f"the connection failed: {exc.strerror or exc}") from None
+            if not chunk:
+                raise bad("it closed the connection without a Dask handshake")
+            buf += chunk
+        return buf
+
+    with sock:
+        (size,) = struct.unpack("<Q", read(8))
+        if not 8 < size <= _MAX_HANDSHAKE:
+            raise bad("its first message is not a Dask handshake")
+        body = read(size)
+        if b"compression" not in body or b"pickle-protocol" not in body:
+            raise bad("its first message is not a Dask handshake")
+
+
 class DaskBackend:
     """A Dask cluster: an existing scheduler at ``address``, or a local cluster of ``workers``
     single-threaded worker processes started (and stopped) by the sweep."""
@@ -237,25 +321,34 @@ class DaskBackend:
         # a model run takes twice as long (measured: 1.54 s -> 2.98 s).  Leave glibc's default.
         dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
         if self.address:
+            probe_scheduler(self.address)  # bounded: a port that is not Dask is a line, not a hang
             try:
-                self.client = Client(self.address, timeout="5s")
+                self.client = Client(self.address, timeout=f"{HANDSHAKE_TIMEOUT:g}s")
             except (OSError, TimeoutError, ValueError) as exc:
                 raise InputError("--address", "address", f"cannot connect to a Dask scheduler at "
                                                          f"{self.address!r} ({exc})") from None
             n = sum(self.client.nthreads().values())
             self.workers = n or self.workers
         else:
-            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=None, memory_limit=0,
-                                        env=dict(THREAD_ENV), silence_logs=logging.CRITICAL)
+            # Ctrl-C goes to the whole process group: the driver stops the cluster itself, so the
+            # nannies and workers are started ignoring SIGINT (the disposition is inherited)
+            # rather than each dying with its own traceback.
+            with _sigint_ignored():
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address=None, memory_limit=0,
+                                            env=dict(THREAD_ENV), silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
 
     def stop(self) -> None:
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-        self.client = self.cluster = None
+        # a second Ctrl-C while stopping must not leave the cluster half closed
+        with _sigint_ignored():
+            try:
+                if self.client is not None:
+                    self.client.close()
+                if self.cluster is not None:
+                    self.cluster.close()
+            finally:
+                self.client = self.cluster = None
 
     def results(self, tasks: Iterable[Any]) -> Iterator[Outcome]:
         from distributed import as_completed

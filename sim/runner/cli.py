@@ -8,34 +8,50 @@ from pathlib import Path
 
 from ..errors import InputError
 
+# More worker processes than this is a typo, not a machine (each holds a whole model).
+MAX_WORKERS = 4096
+
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from ..outputs import check_dir_target
     from .experiment import load_experiment
-    from .store import Store, check_file
-    from .sweep import default_store, run_sweep
+    from .store import check_file
+    from .sweep import check_experiment_inputs, default_store, run_sweep
 
-    if args.workers is not None and args.workers < 1:
-        raise InputError("--workers", "workers", f"got {args.workers}; expected an integer >= 1")
-    if args.address and args.backend != "dask":
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        raise InputError("--workers", "workers", f"got {args.workers}; expected an integer from 1 to {MAX_WORKERS}")
+    if args.address is not None and args.backend != "dask":
         raise InputError("--address", "address", "only used with --backend dask")
+    if args.address is not None and not args.address.strip():
+        raise InputError("--address", "address", "is empty; expected a scheduler address like tcp://HOST:8786")
+    if args.store is not None and not args.store.strip():
+        raise InputError("--store", "store", "is empty; expected a file path (default results/<experiment>.sqlite)")
     exp = load_experiment(args.experiment)
+    check_experiment_inputs(exp)  # bad graph files: a line before anything is asked or created
     store = Path(args.store) if args.store else default_store(exp)
-    if args.fresh:
-        meta = check_file(store)  # refuses to delete anything that is not a results store
-        if meta is not None:
-            if not args.yes and not _confirm(f"--fresh: delete every run stored in {store} "
-                                             f"(experiment {meta.get('experiment')!r})? [y/N] "):
-                raise InputError("--fresh", "confirmation", f"not confirmed, {store} left as it was; "
-                                                            "pass --yes to start over without asking")
-            Store.remove(store)
-    summary = run_sweep(exp, store, backend=args.backend, workers=args.workers, address=args.address,
-                        progress=not args.quiet)
+    meta = check_file(store)  # refuses anything that is not a results store, before any work
+    if meta is None:
+        check_dir_target(store.parent, "--store", "store")  # the store can be created there
+    if args.report is not None:
+        report_dir = Path(args.report) if args.report else store.with_name(store.stem + "-report")
+        check_dir_target(report_dir, "--report", "report")
+    if args.fresh and meta is not None:
+        if not args.yes and not _confirm(f"--fresh: delete every run stored in {store} "
+                                         f"(experiment {meta.get('experiment')!r})? [y/N] "):
+            raise InputError("--fresh", "confirmation", f"not confirmed, {store} left as it was; "
+                                                        "pass --yes to start over without asking")
+    try:
+        summary = run_sweep(exp, store, backend=args.backend, workers=args.workers, address=args.address,
+                            progress=not args.quiet, fresh=args.fresh)
+    except InputError as exc:
+        if getattr(exc, "summary", None) is not None:
+            print(exc.summary.line())  # what was stored before the store failed
+        raise
     print(summary.line())
     if summary.interrupted:
         return 130
     if args.report is not None and summary.succeeded + summary.skipped > 0:
-        from .report import write_report
-        path = write_report(store, args.report or None)
+        path = _write_report(store, args.report or None, "--report")
         print(f"report: {path}")
     return 1 if summary.failed else 0
 
@@ -58,10 +74,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _write_report(store: str | Path, out: str | Path | None, flag: str = "--out") -> Path:
+    """The report, written whole into a folder beside ``out`` and renamed in (see sim.outputs)."""
+    from ..outputs import check_dir_target, staged_dir
     from .report import write_report
+    from .results import Results
 
-    path = write_report(args.store, args.out)
+    store = Path(store)
+    target = check_dir_target(out if out is not None else store.with_name(store.stem + "-report"), flag, "out")
+    with Results(store) as res:  # the store's own problems (missing, empty, foreign) first
+        res.require_runs("report")
+    with staged_dir(target, flag, "out") as stage:
+        write_report(store, stage)
+    return target / "report.md"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    path = _write_report(args.store, args.out)
     print(f"report: {path}")
     return 0
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -211,6 +212,8 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(src, "syntax", f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(src, "encoding", f"byte {exc.start} is not UTF-8; expected a UTF-8 text file (TOML)") from None
     except OSError as exc:
         raise InputError(src, "file", f"cannot be read ({exc.strerror})") from None
     return experiment_from_dict(data, src, base_dir=path.parent)
@@ -239,7 +242,9 @@ def experiment_from_dict(data: Mapping[str, Any], source: str = "<experiment>",
         baseline = "neutral" if "neutral" in labels else None
     elif not isinstance(baseline, str) or baseline not in labels:
         raise InputError(source, "baseline", f"got {baseline!r}; expected one of the scenario labels ({', '.join(labels)})")
-    design, posterior = _design(data.get("design", {}), source, base_seed, base_dir)
+    # the design's size is checked from its definition, before a single point is built
+    design, posterior = _design(data.get("design", {}), source, base_seed, base_dir,
+                                runs_per_point=len(scenarios) * replications)
     if posterior is not None:
         from ..posterior import check_matches
         for spec in scenarios:
@@ -376,7 +381,16 @@ def _scenarios(data: Mapping[str, Any], source: str, overrides: Mapping[str, Any
     return specs
 
 
-def _design(table: Any, source: str, base_seed: int, base_dir: Path | None = None) -> tuple[Design, Any]:
+def _check_size(n_points: int, runs_per_point: int, source: str, field_name: str) -> None:
+    """Refuse a design whose runs exceed MAX_RUNS -- computed, not built (10^9 points would not fit)."""
+    runs = n_points * runs_per_point
+    if runs > MAX_RUNS:
+        raise InputError(source, field_name, f"the design has {n_points:,} points, so the experiment would have "
+                                             f"{runs:,} runs; at most {MAX_RUNS:,} allowed")
+
+
+def _design(table: Any, source: str, base_seed: int, base_dir: Path | None = None,
+            runs_per_point: int = 1) -> tuple[Design, Any]:
     if not isinstance(table, dict):
         raise InputError(source, "design", f"got {table!r}; expected a table")
     for k in table:
@@ -389,7 +403,7 @@ def _design(table: Any, source: str, base_seed: int, base_dir: Path | None = Non
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise InputError(source, "design.seed", f"got {seed!r}; expected an integer >= 0")
     if kind == "posterior":
-        return _posterior_design(table, source, seed, base_dir)
+        return _posterior_design(table, source, seed, base_dir, runs_per_point)
     for k in ("file", "draws"):
         if k in table:
             raise InputError(source, f"design.{k}", "only used with kind = \"posterior\"")
@@ -402,7 +416,11 @@ def _design(table: Any, source: str, base_seed: int, base_dir: Path | None = Non
             raise InputError(source, "design.kind", "parameters are given; set kind to 'grid', 'lhs' or 'sobol'")
         return Design("none", {}, 0, seed, ({},)), None
     if not flat:
-        raise InputError(source, "design.parameters", f"a {kind} design needs at least one parameter")
+        least = "two parameters" if kind == "sobol" else "one parameter"
+        raise InputError(source, "design.parameters", f"a {kind} design needs at least {least}")
+    if kind == "sobol" and len(flat) < 2:
+        raise InputError(source, "design.parameters", f"got one parameter ({next(iter(flat))}); a Sobol design "
+                                                      "needs at least two (Sobol indices split variance among them)")
     params: dict[str, Any] = {}
     for key, value in flat.items():
         p = P.resolve_key(key, source)
@@ -428,11 +446,13 @@ def _design(table: Any, source: str, base_seed: int, base_dir: Path | None = Non
     if kind == "grid":
         if samples is not None:
             raise InputError(source, "design.samples", "a grid design takes no samples (every combination is run)")
+        _check_size(math.prod(len(v) for v in params.values()), runs_per_point, source, "design.parameters")
         keys = list(params)
         points = tuple(dict(zip(keys, combo)) for combo in itertools.product(*params.values()))
         return Design(kind, params, 0, seed, points), None
     if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
         raise InputError(source, "design.samples", f"got {samples!r}; expected an integer >= 1")
+    _check_size(samples * (len(params) + 2 if kind == "sobol" else 1), runs_per_point, source, "design.samples")
     if kind == "lhs":
         from scipy.stats import qmc
         unit = qmc.LatinHypercube(d=len(params), rng=np.random.default_rng(seed)).random(samples)
@@ -481,7 +501,8 @@ def _discovery(items: Any, source: str, labels: list[str], baseline: str | None,
     return tuple(out)
 
 
-def _posterior_design(table: Mapping[str, Any], source: str, seed: int, base_dir: Path | None) -> tuple[Design, Any]:
+def _posterior_design(table: Mapping[str, Any], source: str, seed: int, base_dir: Path | None,
+                      runs_per_point: int = 1) -> tuple[Design, Any]:
     """``draws`` design points drawn (systematic resampling, by weight) from a posterior file."""
     from .. import posterior as PO
 
@@ -505,4 +526,5 @@ def _posterior_design(table: Mapping[str, Any], source: str, seed: int, base_dir
              if isinstance(p.get("low"), (int, float)) and isinstance(p.get("high"), (int, float))}
     params = {k: boxes.get(k, (float(post.values[:, j].min()), float(post.values[:, j].max())))
               for j, k in enumerate(post.keys)}
+    _check_size(draws, runs_per_point, source, "design.draws")
     return Design("posterior", params, draws, seed, tuple(post.sample(draws, seed))), post

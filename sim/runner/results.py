@@ -11,15 +11,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..errors import InputError
-from .store import open_readonly
+from .store import open_snapshot
 
 ID_COLUMNS = ["scenario", "point", "replication", "seed"]
 FORMATS = ("csv", "parquet")
@@ -30,11 +28,27 @@ class Results:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.conn, self.meta = open_readonly(self.path)
+        # one read transaction for the life of this object: runs, final, timeseries and cities
+        # all show the same moment, even while a sweep is writing
+        self.conn, self.meta, self._lock = open_snapshot(self.path)
         self.experiment: dict[str, Any] = json.loads(self.meta.get("definition", "{}"))
 
     def close(self) -> None:
         self.conn.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def n_ok(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM runs WHERE status = 'ok'").fetchone()[0]
+
+    def require_runs(self, doing: str) -> None:
+        """One line, not an empty table or a traceback, when no run has succeeded yet."""
+        if self.n_ok() == 0:
+            n_failed = self.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+            what = f"{n_failed} failed run(s) and no successful one" if n_failed else "no runs"
+            raise InputError(str(self.path), "runs", f"holds {what}; nothing to {doing} "
+                                                     "(run or resume the sweep first)")
 
     def __enter__(self) -> "Results":
         return self
@@ -109,32 +123,24 @@ class Results:
 
 def export(store: str | Path, fmt: str, out: str | Path) -> list[Path]:
     """Write runs, final, timeseries and cities tables of ``store`` into directory ``out``."""
+    from ..outputs import check_dir_target, staged_dir
+
     if fmt not in FORMATS:
         raise InputError("--format", "format", f"got {fmt!r}; expected one of {', '.join(FORMATS)}")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(str(out), "out", "exists and is not a directory; expected a directory to write tables into")
+    out = check_dir_target(out)
     if fmt == "parquet":
         try:
             import pyarrow  # noqa: F401
         except ModuleNotFoundError:  # pragma: no cover - pyarrow is a dependency
             raise InputError("--format", "format", "parquet needs pyarrow: pip install pyarrow") from None
     with Results(store) as res:
+        res.require_runs("export")
         tables = {"runs": res.runs(), "final": res.final(), "timeseries": res.timeseries(), "cities": res.cities()}
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, df in tables.items():
-        path = out / f"{name}.{fmt}"
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.")
-        os.close(fd)
-        try:
+    # the four tables are written in full beside ``out``, then renamed in: all new or all old
+    with staged_dir(out) as stage:
+        for name, df in tables.items():
             if fmt == "csv":
-                df.to_csv(tmp, index=False)
+                df.to_csv(stage / f"{name}.{fmt}", index=False)
             else:
-                df.to_parquet(tmp, index=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(path)
-    return written
+                df.to_parquet(stage / f"{name}.{fmt}", index=False)
+    return [out / f"{name}.{fmt}" for name in tables]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..errors import InputError
 from .backends import make_backend
 from .experiment import Experiment, load_experiment
 from .store import Store, check_file
@@ -24,6 +25,7 @@ class SweepSummary:
     skipped: int = 0
     interrupted: bool = False
     seconds: float = 0.0
+    error: str | None = None  # why the sweep stopped early (the store could not be written)
 
     @property
     def not_run(self) -> int:
@@ -35,6 +37,8 @@ class SweepSummary:
                 f"on {self.backend}; store {self.store}")
         if self.interrupted:
             text += f"; interrupted with {self.not_run} runs to go: run the same command again to resume"
+        elif self.error:
+            text += f"; stopped with {self.not_run} runs to go"
         return text
 
 
@@ -81,9 +85,26 @@ class _Progress:
             self.bar.close()
 
 
+def check_experiment_inputs(exp: Experiment) -> None:
+    """Read each scenario's graph file now: a bad one is a line before any store or cluster exists."""
+    from ..api import check_inputs
+    seen: set[tuple[str, str]] = set()
+    for spec in exp.scenarios:
+        sc = spec.scenario
+        key = (str(sc.values["network_path"]), sc.source)
+        if sc.values["network_kind"] == "file" and key not in seen:
+            seen.add(key)
+            try:
+                check_inputs(sc)
+            except InputError as exc:
+                if exc.source.startswith("<"):
+                    raise InputError(exp.source, f"scenarios ({spec.label}): {exc.field}", exc.message) from None
+                raise
+
+
 def run_sweep(experiment: Experiment | str | Path, store: str | Path | None = None, backend: str = "process",
               workers: int | None = None, address: str | None = None, progress: bool = True,
-              stream: TextIO | None = None, backend_obj: Any = None) -> SweepSummary:
+              stream: TextIO | None = None, backend_obj: Any = None, fresh: bool = False) -> SweepSummary:
     """Run every run of ``experiment`` not yet in ``store``; return the counts.
 
     Each finished run is committed to the store at once (one transaction), so an interrupted
@@ -97,33 +118,57 @@ def run_sweep(experiment: Experiment | str | Path, store: str | Path | None = No
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     path = Path(store) if store is not None else default_store(exp)
     be = backend_obj if backend_obj is not None else make_backend(backend, workers, address)
+    check_experiment_inputs(exp)  # bad graph files are found before the store is created
     check_file(path)  # a bad store is refused before a cluster is started for nothing
-    if hasattr(be, "start"):
-        be.start()  # connect to the scheduler now: an unreachable one leaves no store behind
+    summary = SweepSummary(exp.name, path, be.describe(), exp.n_runs)
+    start = time.perf_counter()
     try:
-        st = Store.open_for_experiment(path, exp.name, exp.fingerprint(__version__), exp.definition(), __version__)
+        if hasattr(be, "start"):
+            be.start()  # connect to the scheduler now: an unreachable one leaves no store behind
+        st = Store.open_for_experiment(path, exp.name, exp.fingerprint(__version__), exp.definition(), __version__,
+                                       fresh=fresh)
+    except KeyboardInterrupt:  # Ctrl-C while the cluster starts: the same summary, nothing stored
+        if hasattr(be, "stop"):
+            be.stop()
+        summary.interrupted = True
+        summary.seconds = time.perf_counter() - start
+        return summary
     except BaseException:
         if hasattr(be, "stop"):
             be.stop()
         raise
-    summary = SweepSummary(exp.name, path, be.describe(), exp.n_runs)
-    start = time.perf_counter()
+    summary.backend = be.describe()
     results = None
     bar = None
+    error: InputError | None = None
+
+    def todo():
+        # checked again just before each run is handed out: another sweep on the same store
+        # may have stored it meanwhile (then this one skips it: the two share the work)
+        for t in exp.tasks(__version__):
+            if t.key in done:
+                continue
+            if st.is_done(t.key):
+                summary.skipped += 1
+                continue
+            yield t
+
     try:
         done = st.done_keys()
         summary.skipped = sum(1 for t in exp.tasks(__version__) if t.key in done)
-        todo = (t for t in exp.tasks(__version__) if t.key not in done)
         bar = _Progress(exp.n_runs - summary.skipped, exp.name, stream, progress)
-        results = be.results(todo)
+        results = be.results(todo())
         for task, result, attempts in results:
-            st.record(task, result, attempts)
+            st.record(task, result, attempts)  # stored once, even if another sweep also ran it
             ok = result["status"] == "ok"
             summary.succeeded += ok
             summary.failed += not ok
             bar.update(ok)
     except KeyboardInterrupt:
         summary.interrupted = True
+    except InputError as exc:  # the store could not be written: stop, keep what is committed
+        error = exc
+        summary.error = str(exc)
     finally:
         if results is not None:
             try:
@@ -134,4 +179,7 @@ def run_sweep(experiment: Experiment | str | Path, store: str | Path | None = No
             bar.close()
         st.close()
         summary.seconds = time.perf_counter() - start
+    if error is not None:
+        error.summary = summary  # type: ignore[attr-defined]
+        raise error
     return summary

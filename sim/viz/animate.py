@@ -6,12 +6,14 @@ which needs the ``ffmpeg`` program: without it the answer is a clear :class:`Inp
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from sim.errors import InputError
 
 FORMATS = (".gif", ".mp4")
+MAX_FPS = 100.0  # beyond this no player shows the frames (GIF delays are counted in 1/100 s)
 
 
 def writer_for(out: str | Path, fps: float):
@@ -52,14 +54,25 @@ def animate(scenario: Any, out: str | Path, steps: int | None = None, seed: int 
 
     Returns the number of frames written (``steps + 1``)."""
     import sim
+    from sim import params as P
+    from sim.outputs import atomic_file, check_file_target
     from sim.viz import drawing
 
     out = Path(out)
-    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
-        raise InputError("--steps", "steps", f"got {steps!r}; expected an integer >= 1")
+    steps_param = P.BY_KEY["simulation.steps"]  # one limit table for files and the command line
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
+                              or not steps_param.low <= steps <= steps_param.high):
+        raise InputError("--steps", "steps", f"got {steps!r}; expected an integer from {steps_param.low:g} "
+                                             f"to {steps_param.high:g}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**63 - 1:
+        raise InputError("--seed", "seed", f"got {seed!r}; expected an integer from 0 to {2**63 - 1}")
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not math.isfinite(fps) \
+            or not 0 < fps <= MAX_FPS:
+        raise InputError("--fps", "fps", f"got {fps!r}; expected a number > 0 and <= {MAX_FPS:g}")
     if out.exists() and out.is_dir():
         raise InputError("--out", "out", f"{out} is a directory; give a file name ending in .gif or .mp4")
     writer = writer_for(out, fps)  # before the run: a bad name or missing ffmpeg fails fast
+    check_file_target(out)  # and a file that cannot be written there
     sc = sim.load_scenario(scenario, overrides)
     steps = sc.steps if steps is None else steps
     model = sim.MigrationModel.from_scenario(sc, rng=seed)
@@ -69,12 +82,12 @@ def animate(scenario: Any, out: str | Path, steps: int | None = None, seed: int 
     lead = lead_in(model, steps, sc.steps)
     for _ in range(lead):  # run up to the first frame without drawing
         model.step()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
 
     fig = drawing.new_figure(11.0, 4.6, dpi=dpi)
     frames = 0
-    try:
+    # frames go to a temporary file beside ``out`` (with its extension: writers choose the format
+    # by it), renamed onto ``out`` when complete: a fault leaves the old animation untouched
+    with atomic_file(out, suffix=f".partial{out.suffix}") as tmp:
         with writer.saving(fig, str(tmp), dpi):
             for t in range(steps + 1):
                 if t:
@@ -89,7 +102,4 @@ def animate(scenario: Any, out: str | Path, steps: int | None = None, seed: int 
                 frames += 1
                 if progress:
                     progress(t, steps)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return frames

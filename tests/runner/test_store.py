@@ -106,9 +106,10 @@ def test_bad_stores_exit_2_and_stay_intact(stored, tmp_path, kind):
     assert not (tmp_path / "rep").exists()
 
 
-def test_check_file_accepts_missing_and_empty(tmp_path):
+def test_check_file_accepts_missing_refuses_empty(tmp_path):
     assert check_file(tmp_path / "none.sqlite") is None
     (tmp_path / "empty.sqlite").write_bytes(b"")
-    assert check_file(tmp_path / "empty.sqlite") is None
+    with pytest.raises(InputError, match="empty file"):
+        check_file(tmp_path / "empty.sqlite")
     with pytest.raises(InputError, match="directory"):
         check_file(tmp_path)
