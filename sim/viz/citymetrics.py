@@ -7,8 +7,8 @@ city; nothing here reads or changes a model.  :func:`snapshot` gathers them from
 Who lives in city ``c`` (people):
   * migrants (rural-hukou agents, converted or not) with ``location == c``, each standing for
     ``weight`` people with disposable income ``income``;
-  * urban villagers with ``city == c`` (``weight`` people, ``income`` each);
-  * natives of ``c`` (``natives[c]`` people), split equally over the income deciles of
+  * urban villagers with ``city == c``, pooled by city and split over income deciles;
+  * natives of ``c`` and urban-to-urban movers living there, split equally over the income deciles of
     ``native_income[c, :]``.
 """
 
@@ -40,20 +40,30 @@ def residents(location: np.ndarray, weight: np.ndarray, villager_city: np.ndarra
 
 
 def poor_residents(location: np.ndarray, weight: np.ndarray, income: np.ndarray,
-                   villager_city: np.ndarray, villager_weight: np.ndarray, villager_income: np.ndarray,
-                   natives: np.ndarray, native_income: np.ndarray, poverty_line: float) -> np.ndarray:
-    """People in each city whose disposable income is below ``poverty_line`` (yuan/year)."""
+                   villagers: np.ndarray, villager_income: np.ndarray,
+                   natives: np.ndarray, native_income: np.ndarray, poverty_line: float,
+                   guarantee: float = 0.0, coverage: float = 0.0) -> np.ndarray:
+    """People in each city whose disposable income is below ``poverty_line`` (yuan/year).
+
+    Villagers (``villagers[c]`` people) and natives are split equally over the income deciles of
+    ``villager_income[c, :]`` and ``native_income[c, :]`` (before the urban guarantee); the guarantee
+    (``guarantee`` yuan/year) lifts the share ``coverage`` of each decile to its level, as the model's outputs
+    count them."""
     natives = np.asarray(natives, dtype=float)
     native_income = np.asarray(native_income, dtype=float)
     if native_income.ndim != 2 or native_income.shape[0] != natives.shape[0]:
         raise ValueError(f"native_income must be (cities, deciles); got {native_income.shape} "
                          f"for {natives.shape[0]} cities")
     n, groups = native_income.shape
-    poor_natives = natives * (native_income < poverty_line).sum(axis=1) / groups
+    # a decile cell is poor if below the line, except the share the guarantee reaches when it is above the line
+    still_poor = 1.0 - coverage * (guarantee >= poverty_line)
+
+    def by_decile(people: np.ndarray, decile_income: np.ndarray) -> np.ndarray:
+        below = (np.asarray(decile_income, dtype=float) < poverty_line).sum(axis=1) / groups
+        return np.asarray(people, dtype=float) * below * still_poor
+
     poor_migrants = _per_city(location, np.asarray(weight) * (np.asarray(income) < poverty_line), n)
-    poor_villagers = _per_city(villager_city,
-                               np.asarray(villager_weight) * (np.asarray(villager_income) < poverty_line), n)
-    return poor_natives + poor_migrants + poor_villagers
+    return by_decile(natives, native_income) + poor_migrants + by_decile(villagers, villager_income)
 
 
 def floating_residents(location: np.ndarray, weight: np.ndarray, urban_hukou: np.ndarray,
@@ -120,9 +130,11 @@ def snapshot(model: "MigrationModel") -> CitySnapshot:
     m, v, c = model.migrants, model.villagers, model.cities
     n = model.n_cities
     return CitySnapshot(
-        population=residents(m.location, m.weight, v.city, v.weight, c.natives),
-        poor=poor_residents(m.location, m.weight, m.income, v.city, v.weight, v.income, c.natives,
-                            model.native_income, float(model.p["poverty_line"])),
+        population=residents(m.location, m.weight, v.city, v.weight, c.natives + c.urban_movers),
+        poor=poor_residents(m.location, m.weight, m.income, _per_city(v.city, v.weight, n),
+                            model.villager_decile_income, c.natives + c.urban_movers, model.native_income,
+                            float(model.p["poverty_line"]), float(model.urban_guarantee),
+                            float(model.p["dibao_coverage"])),
         floating=floating_residents(m.location, m.weight, m.urban_hukou, n),
         active=np.asarray(c.active, dtype=bool).copy(),
         capped=np.isfinite(np.asarray(c.cap, dtype=float)),

@@ -266,7 +266,7 @@ def test_what_happened_names_the_policy_and_the_binding_cap():
     names = [label for label in s.runs[0].names]
     s.jump(1990)
     line = lesson.what_happened(s.history(), names)
-    assert line.startswith("1990: hukou cap on the largest cities begins")
+    assert line.startswith("1990: Population caps on the largest cities begins")
     sentences = []
     for _ in range(12):
         s.step()

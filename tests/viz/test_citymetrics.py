@@ -19,10 +19,16 @@ def test_residents_and_poor_by_hand():
     native_income = np.array([[1000.0, 3000.0], [3000.0, 3000.0], [1000.0, 1000.0]])  # 2 deciles
     pop = cm.residents(location, weight, villager_city, villager_weight, natives)
     np.testing.assert_allclose(pop, [80.0, 24.0, 5.0])
-    poor = cm.poor_residents(location, weight, income, villager_city, villager_weight, villager_income, natives,
+    villagers = np.array([0.0, 4.0, 0.0])  # per city, split over deciles like natives
+    villager_deciles = np.array([[0.0, 0.0], [1000.0, 1000.0], [0.0, 0.0]])
+    poor = cm.poor_residents(location, weight, income, villagers, villager_deciles, natives,
                              native_income, poverty_line=2000.0)
     # city 0: migrant of 10 + half the natives (25); city 1: the villagers; city 2: the migrant
     np.testing.assert_allclose(poor, [35.0, 4.0, 5.0])
+    # a guarantee above the line reaching half of each decile halves the poor natives and villagers
+    guaranteed = cm.poor_residents(location, weight, income, villagers, villager_deciles, natives, native_income,
+                                   poverty_line=2000.0, guarantee=2500.0, coverage=0.5)
+    np.testing.assert_allclose(guaranteed, [10.0 + 12.5, 2.0, 5.0])
     floating = cm.floating_residents(location, weight, np.array([False, True, False, False]), 3)
     np.testing.assert_allclose(floating, [20.0, 0.0, 5.0])
     np.testing.assert_allclose(cm.safe_share(poor, pop), [35 / 80, 4 / 24, 1.0])
@@ -34,7 +40,7 @@ def test_empty_city_has_zero_shares_not_nan():
 
 def test_native_income_shape_is_checked():
     with pytest.raises(ValueError, match="cities, deciles"):
-        cm.poor_residents(np.array([0]), np.ones(1), np.ones(1), np.array([0]), np.ones(1), np.ones(1),
+        cm.poor_residents(np.array([0]), np.ones(1), np.ones(1), np.ones(2), np.ones((2, 10)),
                           np.ones(2), np.ones(10), 1.0)
 
 
