@@ -104,6 +104,9 @@ def compute(model: "MigrationModel") -> dict[str, float]:
     incomes = np.concatenate([m.income, v_income, n_income])
     weights = np.concatenate([m.weight, v_weight, n_weight])
     group = np.concatenate([migrant_group, np.full(len(v_income), VILLAGERS), np.full(len(n_income), NATIVES)])
+    # one sort serves the Gini, the Theil index and the median (each sorts again, at almost no cost, what is sorted)
+    order = np.argsort(incomes)
+    incomes, weights, group = incomes[order], weights[order], group[order]
     poor = incomes < line
     people = np.bincount(group, weights=weights, minlength=5)
     poor_people = np.bincount(group, weights=weights * poor, minlength=5)
@@ -119,7 +122,7 @@ def compute(model: "MigrationModel") -> dict[str, float]:
     mean_rural = income_sum[RURAL] / people[RURAL] if people[RURAL] > 0 else np.nan
     floating = migrant_group == FLOATING
     floating_w = float(people[FLOATING])
-    floating_poor = floating & poor[: len(m)]
+    floating_poor = floating & (m.income < line)
     job_people = np.bincount(m.job[floating], weights=m.weight[floating], minlength=DANGEROUS + 1)
     tenants = floating & (m.housing == VILLAGE_ROOM)
     sizes = model.city_population()[c.active]
@@ -170,7 +173,7 @@ def _poverty_outcomes(incomes: np.ndarray, weights: np.ndarray, group: np.ndarra
     out = {}
     for key, line in POVERTY_LINES.items():
         z = line.value(official, incomes, weights)
-        by_group = fgt_by_group(incomes, weights, group, 5, z)
+        by_group = fgt_by_group(incomes, weights, group, 5, z, people)
         for prefix, gs in members.items():
             n = people[gs].sum()
             values = (people[gs, None] * by_group[gs]).sum(axis=0) / n if n > 0 else np.zeros(3)

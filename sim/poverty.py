@@ -83,10 +83,12 @@ def column(prefix: str, measure: str, line: str) -> str:
 
 
 def fgt_by_group(incomes: np.ndarray, weights: np.ndarray, group: np.ndarray, n_groups: int,
-                 line: float) -> np.ndarray:
-    """(n_groups, 3) FGT 0/1/2 of each group at ``line`` (0 for an empty group)."""
+                 line: float, people: np.ndarray | None = None) -> np.ndarray:
+    """(n_groups, 3) FGT 0/1/2 of each group at ``line`` (0 for an empty group); ``people`` per group may be
+    given when it is known (it is the same at every line)."""
     gap = np.clip((line - incomes) / line, 0.0, None) * (incomes < line)
-    people = np.bincount(group, weights=weights, minlength=n_groups)
+    if people is None:
+        people = np.bincount(group, weights=weights, minlength=n_groups)
     out = np.zeros((n_groups, 3))
     for a in range(3):
         term = weights * (incomes < line) if a == 0 else weights * gap ** a
