@@ -24,6 +24,8 @@ from sim.calibration.target_file import load_targets
 from sim.calibration.targets import target_set
 from sim.cli import main
 
+from conftest import dask_cluster
+
 TRUE = 0.6  # migration.home_attachment of the synthetic "observed" world
 AGENTS = 1000
 FREE = ("migration.home_attachment=0:1.5",)
@@ -178,24 +180,8 @@ def test_a_store_of_another_calibration_is_refused_untouched(tmp_path, capsys):
 @pytest.mark.slow
 def test_abc_on_a_dask_scheduler_by_address_equals_serial(tmp_path):
     """`calibrate --method abc --backend dask --address` runs unchanged on a real scheduler and workers."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    address = f"tcp://127.0.0.1:{port}"
-    py = sys.executable
-    procs = [subprocess.Popen([py, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--dashboard-address", ":0", "--no-show"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     targets = synthetic_targets(tmp_path / "targets.toml")
-    try:
-        procs.append(subprocess.Popen([py, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                       "--nworkers", "2", "--host", "127.0.0.1", "--no-dashboard"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        from distributed import Client
-        with Client(address, timeout="30s") as c:
-            c.wait_for_workers(2, timeout=60)
+    with dask_cluster(workers=2, timeout=30) as (address, _):
         small = ["--particles", "6", "--generations", "2", "--agents", "300"]
         dask_dir = tmp_path / "dask"
         dask_dir.mkdir()
@@ -206,12 +192,3 @@ def test_abc_on_a_dask_scheduler_by_address_equals_serial(tmp_path):
         a = json.loads((dask_dir / "post.json").read_text())
         b = json.loads((tmp_path / "post.json").read_text())
         assert a["draws"] == b["draws"] and "dask scheduler" in a["backend"]
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()

@@ -11,7 +11,6 @@ import errno
 import os
 import pathlib
 import signal
-import socket
 import sqlite3
 import subprocess
 import uuid
@@ -19,7 +18,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from .conftest import (PYTHON, assert_one_line, cli, digest, experiment, finish, listing, run_main, stored,
+from conftest import dask_cluster
+
+from .conftest import (assert_one_line, cli, digest, experiment, finish, listing, run_main, stored,
                        sweep_proc, wait_for)
 
 
@@ -152,52 +153,28 @@ def test_read_only_store(tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------- dask
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_dask_worker_killed_mid_run(tmp_path, reference_store):
     import psutil
     exp, reference = reference_store
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    procs = [subprocess.Popen([PYTHON, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
-                               str(port), "--dashboard-address", ":0", "--no-show"], **quiet)]
     store = tmp_path / "dask.sqlite"
     sweep = None
-    try:
-        for _ in range(2):
-            procs.append(subprocess.Popen([PYTHON, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                           "--nworkers", "1", "--host", "127.0.0.1", "--no-dashboard"], **quiet))
-        from distributed import Client
-        with Client(address, timeout="60s") as c:
-            c.wait_for_workers(2, timeout=120)
-        sweep = sweep_proc(exp, store, "--backend", "dask", "--address", address)
-        assert wait_for(lambda: stored(store) >= 2)
-        # the worker process under the first nanny: it dies mid-run, its runs go elsewhere
-        victims = psutil.Process(procs[1].pid).children(recursive=True)
-        assert victims
-        for v in victims:
-            v.kill()
-        out, err = finish(sweep, timeout=400)
-        assert sweep.returncode == 0, err
-        assert "12 succeeded, 0 failed" in out
-        assert digest(store) == digest(reference)
-    finally:
-        if sweep is not None:
-            finish(sweep)
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+    with dask_cluster(workers=2) as (address, procs):
+        try:
+            sweep = sweep_proc(exp, store, "--backend", "dask", "--address", address)
+            assert wait_for(lambda: stored(store) >= 2)
+            # the worker process under the first nanny: it dies mid-run, its runs go elsewhere
+            victims = psutil.Process(procs[1].pid).children(recursive=True)
+            assert victims
+            for v in victims:
+                v.kill()
+            out, err = finish(sweep, timeout=400)
+            assert sweep.returncode == 0, err
+            assert "12 succeeded, 0 failed" in out
+            assert digest(store) == digest(reference)
+        finally:
+            if sweep is not None:
+                finish(sweep)
 
 
 @pytest.mark.slow
