@@ -98,9 +98,6 @@ class Policy:
     def active(self, model: "MigrationModel") -> bool:
         return model.year >= self.start_year
 
-    def starts(self, model: "MigrationModel") -> bool:
-        return model.year == self.start_year
-
     def on_build(self, model: "MigrationModel") -> None:
         """Once, when the model is built, before agents exist (e.g. place a new city)."""
 
