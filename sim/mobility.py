@@ -38,20 +38,30 @@ def destination_shares(value: np.ndarray, known: np.ndarray, noise: float) -> np
     return e / e.sum(axis=1, keepdims=True)
 
 
-def move(natives: np.ndarray, movers: np.ndarray, shares: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """New (natives, movers) per city after a share ``rate`` of each reconsiders and moves by ``shares``.
+def flows(natives: np.ndarray, movers: np.ndarray, shares: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """(C, C) people moving from city i (row) to city j (column) this year: (natives, movers).
+
+    A share ``rate`` of each city's natives and movers reconsiders and chooses by ``shares``.
+    """
+    stay = np.diag(shares)
+    off = shares * (1.0 - np.eye(len(natives)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out_share = np.where(off.sum(axis=1) > 0, off / np.maximum(off.sum(axis=1, keepdims=True), 1e-300), 0.0)
+    return (rate * natives * (1.0 - stay))[:, None] * out_share, (rate * movers * (1.0 - stay))[:, None] * out_share
+
+
+def move(natives: np.ndarray, movers: np.ndarray, flow_natives: np.ndarray, flow_movers: np.ndarray,
+         admitted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """New (natives, movers) per city after the ``flows``; only a share ``admitted`` (per destination, default
+    all) of those arriving in a city may settle there, the others stay where they are.
 
     Natives who leave become movers where they go; movers who move stay movers (their hukou is elsewhere).
     Totals are kept exactly.
     """
-    stay = np.diag(shares)
-    leaving_natives = rate * natives * (1.0 - stay)
-    leaving_movers = rate * movers * (1.0 - stay)
-    off = shares * (1.0 - np.eye(len(natives)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out_share = np.where(off.sum(axis=1) > 0, off / np.maximum(off.sum(axis=1, keepdims=True), 1e-300), 0.0)
-    arriving = (leaving_natives + leaving_movers) @ out_share
-    return natives - leaving_natives, movers - leaving_movers + arriving
+    if admitted is not None:
+        flow_natives, flow_movers = flow_natives * admitted[None, :], flow_movers * admitted[None, :]
+    arriving = flow_natives.sum(axis=0) + flow_movers.sum(axis=0)
+    return natives - flow_natives.sum(axis=1), movers - flow_movers.sum(axis=1) + arriving
 
 
 def admit(natives: np.ndarray, movers: np.ndarray, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -255,7 +255,7 @@ class MigrationModel(mesa.Model):
         t = self.time
         if t > 0:
             c.formal_jobs *= 1.0 + p["formal_job_growth"]
-        size = self.city_population()
+        size = self.settlement_size()
         urban_index, farm_index = self._growth()
         self.wage = economy.formal_wage(p["base_wage"] * urban_index, c.productivity, size,
                                         p["reference_city_size"], p["agglomeration_elasticity"],
@@ -321,7 +321,11 @@ class MigrationModel(mesa.Model):
             p["fixed_cost"] + p["distance_cost"] * self.network.distance_km) / p["cost_horizon"]
         np.fill_diagonal(value, self.wage - self.formal_rent + stay_amenity)
         shares = mobility.destination_shares(value, known, p["choice_noise"])
-        c.natives, c.urban_movers = mobility.move(c.natives, c.urban_movers, shares, p["urban_mobility"])
+        flow_natives, flow_movers = mobility.flows(c.natives, c.urban_movers, shares, p["urban_mobility"])
+        admitted = np.ones(self.n_cities)
+        for policy in self._in_force():
+            admitted *= policy.admit_movers(self, flow_natives.sum(axis=0) + flow_movers.sum(axis=0))
+        c.natives, c.urban_movers = mobility.move(c.natives, c.urban_movers, flow_natives, flow_movers, admitted)
         self._dirty = True
 
     def _migrate(self) -> None:
@@ -545,6 +549,13 @@ class MigrationModel(mesa.Model):
         """Residents of each city (people): natives, villagers and migrants living there."""
         living, _, villagers = self._tallies()
         return self.cities.natives + self.cities.urban_movers + villagers + living
+
+    def settlement_size(self) -> np.ndarray:
+        """People per settlement (people): a city's residents; a towns node's residents over its places.
+
+        The size that wages, rents and the city-size rules of policies see (a province's county towns
+        are many small places, not one city of their summed size)."""
+        return self.city_population() / self.network.places
 
     def hukou_population(self) -> np.ndarray:
         """Urban-hukou residents of each city (people): natives, villagers and converted migrants."""

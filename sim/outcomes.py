@@ -125,7 +125,7 @@ def compute(model: "MigrationModel") -> dict[str, float]:
     floating_poor = floating & (m.income < line)
     job_people = np.bincount(m.job[floating], weights=m.weight[floating], minlength=DANGEROUS + 1)
     tenants = floating & (m.housing == VILLAGE_ROOM)
-    sizes = model.city_population()[c.active]
+    sizes = model.city_population()[c.active & model.network.cities]  # city-size laws: cities, not towns nodes
     largest = float(sizes.max()) if sizes.size else 0.0
     gdp = float(c.gdp.sum() + model.rural_gdp)
     out = {

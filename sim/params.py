@@ -113,6 +113,8 @@ PARAMS: tuple[Param, ...] = (
     P("network.path", str, "", "-", "GraphML or nodes CSV file for kind = 'file' (relative to the scenario file)."),
     P("network.overrides", str, "", "-", "China only: CSV table of census corrections to GeoNames ('' = the "
       "packaged table, 'none' = GeoNames as shipped; relative to the scenario file)."),
+    P("network.towns", bool, False, "-", "China only: add one node per province for its urban people below the "
+      "network's cities (county towns; 2020 census less the cities), so the cities hold their census share."),
     P("network.neighbours", int, 4, "edges/city", "Each city is linked to this many nearest cities.", 1, 50),
     P("network.zipf_exponent", float, 1.0, "-", "Synthetic only: zeta of the rank-size rule the sizes follow.", 0.3, 3.0),
     P("network.largest_city", float, 20e6, "people", "Synthetic only: population of the largest city.", 1e3, 1e9),
@@ -267,6 +269,9 @@ PARAMS: tuple[Param, ...] = (
     P("policy.cap.enabled", bool, False, "-", "Cap the population of the largest cities."),
     P("policy.cap.top_n", int, 4, "cities", "Number of largest cities capped.", 1, 5000),
     P("policy.cap.level", float, 1.0, "-", "Cap as a multiple of each capped city's population when the cap starts.", 0.01, 100.0),
+    P("policy.cap.plan", str, "", "-", "Caps from a plan in sim/data/plans/ ('masterplans': Beijing 23M, Shanghai 25M "
+      "from the 2017 master plans); '' caps the top_n largest cities at level x their size.",
+      choices=("", "masterplans")),
     P("policy.cap.start_year", int, 2014, "year", "Year the cap is decreed.", 1900, 2200),
     P("policy.enforcement.intensity", float, 0.6, "share", "How hard capped cities enforce when over the cap (0..1).", 0.0, 1.0),
     P("policy.enforcement.demolition", float, 0.3, "1/year", "Share of unauthorised village floors torn down per year at full enforcement.", 0.0, 1.0),

@@ -73,7 +73,7 @@ class FreeParameter:
 
 
 FREE_PARAMETERS: tuple[FreeParameter, ...] = (
-    FreeParameter("migration.movement_control", 0.3, 1.0,
+    FreeParameter("migration.movement_control", 0.1, 1.0,
                   "hukou movement controls in 1982: the slow rise of urbanization in the 1980s"),
     FreeParameter("migration.home_attachment", 0.0, 1.5, "attachment to home and land: the level urbanization settles to"),
     FreeParameter("government.hukou_conversion_rate", 0.0, 0.1,

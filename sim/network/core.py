@@ -66,6 +66,12 @@ class CityNetwork:
             its ``name_zh`` column or data key, "" where not known.
         note: how the source read the request, e.g. that china was asked for more cities
             than it has and returned all of them; "" when there is nothing to say.
+        places: float64 (n,), settlements the node stands for: 1 for a city; for a towns node the
+            number of smaller urban places it gathers (sizes that drive wages, rents and city-size
+            rules are per place: ``population / places``).
+        towns: bool (n,), True for a node that gathers a province's urban places below the network's
+            cities (county towns and small cities; see :func:`sim.network.china.china_network`), not
+            one city: left out of city-size laws (Zipf, primacy) and of maps' city labels.
     """
 
     names: list[str]
@@ -82,9 +88,15 @@ class CityNetwork:
     province: list[str] | None = None
     names_zh: list[str] | None = None
     note: str = ""
+    places: np.ndarray | None = None
+    towns: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.names)
+        self.places = np.ones(n) if self.places is None else np.asarray(self.places, dtype=np.float64)
+        self.towns = np.zeros(n, bool) if self.towns is None else np.asarray(self.towns, dtype=bool)
+        if self.places.shape != (n,) or self.towns.shape != (n,) or (self.places < 1).any():
+            raise ValueError(f"CityNetwork.places/towns must be {n} entries, places >= 1")
         for attr in ("province", "names_zh"):
             values = getattr(self, attr)
             values = [""] * n if values is None else [str(v) for v in values]
@@ -109,8 +121,13 @@ class CityNetwork:
             lon=None if self.lon is None else self.lon.copy(), lat=None if self.lat is None else self.lat.copy(),
             tier=self.tier.copy(), graph=self.graph.copy(), distance_km=self.distance_km.copy(),
             source=self.source, origin=self.origin, province=list(self.province), names_zh=list(self.names_zh),
-            note=self.note,
+            note=self.note, places=self.places.copy(), towns=self.towns.copy(),
         )
+
+    @property
+    def cities(self) -> np.ndarray:
+        """bool (n,): True for a node that is one city (not a towns node)."""
+        return ~self.towns
 
     def point_near(self, index: int, distance_km: float, angle: float) -> tuple[float, float]:
         """Plane position (x, y) in km of the point ``distance_km`` km from city ``index``.
@@ -208,6 +225,7 @@ class CityNetwork:
             distance_km=_shortest_paths(graph, new + 1), source=f"{self.source} + new city {name!r}",
             origin=self.origin, province=[*self.province, province],  # type: ignore[misc]
             names_zh=[*self.names_zh, str(name_zh)], note=self.note,  # type: ignore[misc]
+            places=np.append(self.places, 1.0), towns=np.append(self.towns, False),
         )
 
 
@@ -253,6 +271,8 @@ def _assemble(
     province: list[str] | None = None,
     names_zh: list[str] | None = None,
     note: str = "",
+    places: np.ndarray | None = None,
+    towns: np.ndarray | None = None,
 ) -> CityNetwork:
     """Build the graph (given edges, or each city to its ``neighbours`` nearest), connect it, measure it.
 
@@ -264,7 +284,7 @@ def _assemble(
     population = np.asarray(population, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    tier = city_tier(population)
+    tier = city_tier(population / (1.0 if places is None else np.asarray(places, dtype=np.float64)))
     straight = _pairwise_km(x, y, lon, lat)
 
     graph = nx.Graph()
@@ -300,7 +320,7 @@ def _assemble(
     return CityNetwork(
         names=list(names), population=population, x=x, y=y, lon=lon, lat=lat, tier=tier, graph=graph,
         distance_km=_shortest_paths(graph, n), source=source, origin=origin, province=province, names_zh=names_zh,
-        note=note,
+        note=note, places=places, towns=towns,
     )
 
 

@@ -91,7 +91,8 @@ def _china_source(p: Mapping[str, Any], base_dir: Path | None) -> CityNetwork:
     table = str(p.get("network_overrides", "") or "").strip()
     overrides = (OVERRIDES_FILE if not table else None if table.lower() == "none"
                  else _resolve(table, base_dir))
-    return china_network(n_cities=p["network_n_cities"], neighbours=p["network_neighbours"], overrides=overrides)
+    return china_network(n_cities=p["network_n_cities"], neighbours=p["network_neighbours"], overrides=overrides,
+                         towns=bool(p.get("network_towns", False)))
 
 
 @register_source("file")

@@ -114,6 +114,10 @@ class Policy:
         """Where the movers ``rows`` may actually go; by default where they chose."""
         return destination
 
+    def admit_movers(self, model: "MigrationModel", arriving: np.ndarray) -> np.ndarray:
+        """Share of the urban-hukou people ``arriving`` (per city, people) each city lets settle; all by default."""
+        return np.ones(model.n_cities)
+
     def gdp_cost(self, model: "MigrationModel") -> np.ndarray:
         """Share of each city's GDP the directive costs it (drives resistance); none by default."""
         return np.zeros(model.n_cities)

@@ -51,7 +51,8 @@ class Decentralization(Policy):
 
     def issue(self, model: "MigrationModel") -> None:
         c = model.cities
-        order = np.argsort(-np.where(c.active, model.city_population(), -1.0), kind="stable")
+        # rank cities by size; towns nodes (many small places) rank by their size per place
+        order = np.argsort(-np.where(c.active, model.settlement_size(), -1.0), kind="stable")
         sources = order[: self.from_top_n]
         targets = order[self.to_min_rank - 1:]
         targets = targets[c.active[targets]]

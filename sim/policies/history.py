@@ -63,7 +63,7 @@ class CustodyEnd(Policy):
 
 
 def _size_band(model: "MigrationModel", low: float, high: float) -> np.ndarray:
-    size = model.city_population()
+    size = model.settlement_size()
     return (size >= low) & (size < high)
 
 
@@ -96,7 +96,7 @@ class TieredHukou(Policy):
     source = "National New-type Urbanization Plan and State Council opinions, 2014; permits 2016 (targets.md)"
 
     def set_rules(self, model: "MigrationModel", rules: Rules) -> None:
-        size = model.city_population()
+        size = model.settlement_size()
         rate = np.select([size < 1e6, size < 3e6, size < 5e6], [self.small_rate, self.medium_rate, self.large_rate],
                          self.megacity_rate)
         rules.conversion_extra += rate

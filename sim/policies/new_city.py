@@ -43,7 +43,7 @@ class NewCity(Policy):
                 raise InputError("<scenario>", "policy.new_city.beside", f"no city named {self.beside!r} in the network")
             self.capital = net.names.index(self.beside)
         else:
-            self.capital = int(net.population.argmax())
+            self.capital = int(np.where(net.cities, net.population, -1.0).argmax())
         # south-south-west of the capital, as Xiongan lies from Beijing (a fixed direction keeps the
         # layout reproducible)
         x, y = net.point_near(self.capital, self.distance_km, angle=-2.0)

@@ -165,3 +165,25 @@ class TestChina:
             china_network(overrides=3)
         assert_input_error(excinfo, "china network", "overrides")
 
+
+
+def test_towns_nodes_hold_each_provinces_urban_people_below_the_cities():
+    from sim.network.china import province_urban_population
+
+    plain = china_network(60)
+    net = china_network(60, towns=True)
+    assert not plain.towns.any() and net.n > plain.n
+    assert net.names[:plain.n] == plain.names and np.array_equal(net.population[:plain.n], plain.population)
+    towns = np.flatnonzero(net.towns)
+    urban = province_urban_population()
+    for i in towns:
+        prov = net.province[i]
+        in_cities = net.population[net.cities & (np.asarray(net.province) == prov)].sum()
+        assert net.population[i] == pytest.approx(urban[prov] - in_cities)
+        assert net.names[i] == f"Towns of {prov}"
+    # a towns node is many county towns: its size per place is below the smallest city, and its tier small
+    per_place = net.population[towns] / net.places[towns]
+    assert per_place.max() < plain.population.min()
+    assert (net.tier[towns] == 4).all()
+    # cities and towns together hold the 2020 census urban population, less what cities hold beyond their province
+    assert net.population.sum() >= 0.99 * sum(urban.values())

@@ -56,7 +56,7 @@ def test_tiered_reform_converts_small_cities_faster_than_megacities():
     model = sim.MigrationModel.from_scenario(small("neutral", **{"network.n_cities": 250}), rng=3)
     model.run(2015 - model.year)
     model._set_rules()  # the rules of these city sizes (a year's rules see the sizes at its start)
-    size = model.city_population()
+    size = model.settlement_size()  # a towns node's rule is that of its places, not of their sum
     extra = model.rules.conversion_extra
     order = np.argsort(size)
     assert np.all(np.diff(extra[order]) <= 1e-12)  # the bigger the city, the harder to register
@@ -64,7 +64,8 @@ def test_tiered_reform_converts_small_cities_faster_than_megacities():
 
 
 def test_cap_enforcement_and_rationing_live_in_the_cap_policy():
-    model = sim.MigrationModel.from_scenario(small("cap", **{"policy.cap.start_year": 1985}), rng=4)
+    model = sim.MigrationModel.from_scenario(small("cap", **{"policy.cap.start_year": 1985, "policy.cap.plan": ""}),
+                                             rng=4)
     cap = next(x for x in model.policies if isinstance(x, HukouCap))
     model.run(12)
     assert np.isfinite(model.cities.cap).sum() == cap.top_n
@@ -87,7 +88,7 @@ def test_bad_event_settings_are_one_line_errors(tmp_path, setting, field):
 
 
 def test_capped_cities_count_the_people_they_turn_away():
-    model = sim.MigrationModel.from_scenario(small("cap", **{"policy.cap.start_year": 1985,
+    model = sim.MigrationModel.from_scenario(small("cap", **{"policy.cap.start_year": 1985, "policy.cap.plan": "",
                                                              "policy.enforcement.intensity": 1.0}), rng=4)
     turned = 0.0
     for _ in range(15):
@@ -96,3 +97,22 @@ def test_capped_cities_count_the_people_they_turn_away():
         assert model.metrics()["refused_entry"] == pytest.approx(model.refused_entry.sum())
         turned += model.refused_entry.sum()
     assert turned > 0
+
+
+def test_master_plan_caps_beijing_and_shanghai_at_their_planned_populations():
+    model = sim.MigrationModel.from_scenario(small("cap", **{"policy.cap.start_year": 1983}), rng=4)
+    model.run(2)
+    names = model.network.names
+    capped = {names[i]: model.cities.cap[i] for i in np.flatnonzero(np.isfinite(model.cities.cap))}
+    assert capped == {"Beijing": 23e6, "Shanghai": 25e6}
+
+
+def test_a_plan_naming_no_city_of_the_network_is_a_one_line_error(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", "teaching", "--steps", "1", "--set",
+                           "policy.cap.enabled=true", "--set", "policy.cap.plan=masterplans", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "policy.cap.plan" in lines[0] and "Beijing" in lines[0], lines
+    assert not out.exists()
