@@ -209,3 +209,16 @@ def test_compliance_differs_by_province_and_is_shared_within_one():
     flat = sim.MigrationModel.from_scenario(small("cap", **{"network.n_cities": 120,
                                                             "government.compliance_spread": 0.0}), rng=6)
     assert np.all(flat.cities.compliance == sc.values["compliance_initial"])
+
+
+def test_city_size_laws_count_cities_not_towns_nodes():
+    model = sim.MigrationModel.from_scenario(small("neutral"), rng=3)
+    model.run(2)
+    towns = model.network.towns
+    assert towns.any()  # the china scenario has a towns node per province
+    size = model.city_population()
+    out = model.metrics()
+    assert out["largest_city"] == pytest.approx(size[~towns].max())
+    assert out["top_city_share"] == pytest.approx(size[~towns].max() / size[~towns].sum())
+    # a towns node's size per place is that of a county town, whatever its summed size
+    assert (model.settlement_size()[towns] < size[~towns].min()).all()
