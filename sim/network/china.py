@@ -132,9 +132,12 @@ def _is_administrative_city(place: dict[str, Any]) -> bool:
     return any(isinstance(a, str) and a.endswith("市") for a in place.get("alternatenames") or ())
 
 
+@functools.lru_cache(maxsize=8)
 def _dedupe_china(n_cities: int, overrides: str | Path | None = OVERRIDES_FILE,
                   ) -> tuple[list[int], dict[int, list[int]]]:
-    """Greedy de-duplication, largest first: kept place indices and, per kept place, the places merged into it."""
+    """Greedy de-duplication, largest first: kept place indices and, per kept place, the places merged into it.
+
+    Cached (the towns nodes need every place's; callers only read the result)."""
     places, pop, lon, lat = _china_places(_table_key(overrides))
     kept: list[int] = []
     absorbed: dict[int, list[int]] = {}
