@@ -36,6 +36,7 @@ import sim  # noqa: E402
 from sim.calibration import checks  # noqa: E402
 from sim.calibration import validation as V  # noqa: E402
 from sim.calibration.posterior import fig_posterior  # noqa: E402
+from sim.calibration.validation.city_sizes import START_EXPONENTS, synthetic_label  # noqa: E402
 from sim.calibration.validation.harris_todaro import NOISE_LEVELS, PARAMETER_SETS, TOLERANCE  # noqa: E402
 
 FIG = ROOT / "docs" / "figures" / "validation"
@@ -97,7 +98,7 @@ def harris_todaro(quick: bool, ex: V.Execution) -> tuple[dict, dict]:
                           execution=ex)
     runs, paths = res["runs"], res["paths"]
     zero, noisy = runs[runs.noise == 0], runs[runs.noise > 0]
-    in_noise = runs[[(w, r) in {(a, b) for a, b, _ in noise_sets} for w, r in zip(runs.w_u, runs.w_r)]]
+    in_noise = runs[[(w, r) in set(zip(noisy.w_u, noisy.w_r)) for w, r in zip(runs.w_u, runs.w_r)]]  # noise 0 too
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     for i, r in zero.iterrows():
         p = paths[paths.case == i]
@@ -116,7 +117,8 @@ def harris_todaro(quick: bool, ex: V.Execution) -> tuple[dict, dict]:
         ax2.axhline(star, color=colour, ls=":", lw=0.8)
     ax2.axhline(0.5, color="0.5", ls="--", lw=0.8, label="N/2 (logit indifference)")
     ax2.set(xlabel="choice noise σ", ylabel="urban share L_u / N", title="With noise: logit fixed point")
-    ax.legend(fontsize=7), ax2.legend(fontsize=7)
+    ax.legend(fontsize=7)
+    ax2.legend(fontsize=7)
     worst = zero.error_star.abs().max()
     return {"ht_worst": worst, "ht_inside": "inside" if worst <= TOLERANCE else "**outside**",
             "ht_worst_noise": noisy.error_predicted.abs().max(), "fig_ht": save(fig, "harris_todaro.png"),
@@ -134,7 +136,7 @@ def city_sizes(policy: V.Replications, quick: bool, ex: V.Execution) -> tuple[di
     reps, steps = (2, 60) if quick else (3, 100)
     runs = V.zipf_runs(reps, steps, BASE_SEED + 1, execution=ex)
     trends = V.zipf_trends(runs)
-    names = {f"synthetic_zeta{z:g}": f"synthetic, 60 cities, ζ₀ = {z}" for z in (0.8, 1.0, 1.5)}
+    names = {synthetic_label(z): f"synthetic, 60 cities, ζ₀ = {z}" for z in START_EXPONENTS}
     names["china_calibrated"] = "china_calibrated (250 cities), neutral"
     cap = V.cap_effect(policy.final)
     labels = {"zipf_exponent": "ζ (250 cities)", "primacy": "primacy",
@@ -153,7 +155,8 @@ def city_sizes(policy: V.Replications, quick: bool, ex: V.Execution) -> tuple[di
             ax.plot([], [], color=colour, label=name)
         ax.axvline(2014, color="0.5", ls=":", lw=0.8)
         ax.set(xlabel="year", title=f"{'ζ' if col == 'zipf_exponent' else col}: neutral vs cap")
-    [ax.legend(fontsize=7) for ax in axes]
+    for ax in axes:
+        ax.legend(fontsize=7)
     sign = {r.measure: r.difference["sign"] for r in cap.itertuples()}
     fmt = {m: "{:.5f}" if m == "hhi" else "{:.4f}" for m in labels}
     return {"city_reps": reps, "city_steps": steps, "trends": trends, "fig_city": save(fig, "city_sizes.png"),

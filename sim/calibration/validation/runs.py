@@ -33,8 +33,9 @@ class Execution:
     """Where validation runs execute and are stored.
 
     ``store_dir``: keep each experiment's store there (``<dir>/validation-<name>.sqlite``), so an
-    interrupted regeneration resumes; ``None``: a temporary store per experiment, deleted after
-    reading (every call runs afresh).
+    interrupted regeneration resumes (a store is keyed by scenario values, seeds and package
+    version, not by the model's code: empty the folder after changing the model); ``None``: a
+    temporary store per experiment, deleted after reading (every call runs afresh).
     """
 
     store_dir: Path | None = None
