@@ -18,6 +18,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import sim  # noqa: E402
 from sim.calibration.posterior import fig_posterior  # noqa: E402
+from sim.calibration.validation import posterior_draws  # noqa: E402
 from sim.cli import main as cli  # noqa: E402
 from sim.runner import run_sweep, write_report  # noqa: E402
 
@@ -34,9 +36,9 @@ EXPERIMENT = ROOT / "experiments" / "teaching_robust.toml"
 STORE = ROOT / "results" / "teaching_robust.sqlite"
 ABC_ARGS = ["calibrate", "--method", "abc", "--scenario", "teaching", "--agents", "5000",
             "--targets", "docs/robustness/teaching_targets.toml", "--holdout", "urbanization_2000",
-            "--free", "migration.movement_control", "--free", "migration.control_decline",
-            "--free", "migration.home_attachment", "--free", "government.hukou_conversion_rate",
-            "--free", "economy.rural_productivity_growth", "--particles", "100", "--generations", "5",
+            "--free", "migration.movement_control", "--free", "migration.home_attachment",
+            "--free", "government.hukou_conversion_rate", "--free", "households.remittance_share",
+            "--free", "economy.rural_productivity_growth=0.02:0.09", "--particles", "100", "--generations", "5",
             "--max-simulations", "1500", "--seed", "2026", "--workers", "2",
             "--store", "results/teaching-abc.sqlite", "--out", "docs/robustness/teaching.posterior.json"]
 
@@ -53,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     post = json.loads(POSTERIOR.read_text())
     fig_posterior(post, FIG / "posterior.png")
     summary = run_sweep(EXPERIMENT, STORE, backend="process", workers=2, progress=False)
-    print(summary.line())
+    sweep_line = summary.line().replace(f"{ROOT}/", "")  # the store relative to the checkout
+    print(sweep_line)
     report = write_report(STORE, ROOT / "results" / "teaching_robust-report")
     rdir = report.parent
     for png in ["robustness.png", *sorted(p.name for p in rdir.glob("discovery_*.png"))]:
@@ -65,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     section = section.replace("](discovery_", "](figures/robustness/discovery_")
     numbers = {"date": dt.date.today().isoformat(), "version": sim.__version__, "posterior": {
         k: post[k] for k in ("generations", "summary", "predictive", "stopped", "simulations", "settings")},
-        "sweep": summary.line(), "robustness": rt.to_dict(orient="records")}
+        "sweep": sweep_line, "robustness": rt.to_dict(orient="records")}
     (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1, default=float) + "\n")
-    (ROOT / "docs" / "robustness.md").write_text(render(post, section, summary.line()), encoding="utf-8")
+    (ROOT / "docs" / "robustness.md").write_text(render(post, section, sweep_line), encoding="utf-8")
     print(f"wrote docs/robustness.md and {FIG.relative_to(ROOT)}/")
     return 0
 
@@ -81,11 +84,18 @@ def render(post: dict, section: str, sweep_line: str) -> str:
                      f"{g['accepted']} | {g['proposed']} | {g['acceptance']:.0%} | {g['ess']:.0f} | "
                      f"{g['median_distance']:.3f} |" for g in post["generations"])
     params = "\n".join(f"| `{k}` | {box['low']:g} – {box['high']:g} | {s['mean']:.4g} | "
-                       f"[{s['q05']:.4g}, {s['q95']:.4g}] |" for (k, s), box in zip(post["summary"].items(), post["parameters"]))
+                       f"[{s['q05']:.4g}, {s['q95']:.4g}] |"
+                       for (k, s), box in zip(post["summary"].items(), post["parameters"]))
     pred = "\n".join(f"| {k} | {v['role']} | {v['observed']:.4g} | [{v['q05']:.4g}, {v['q95']:.4g}] | "
                      f"{'yes' if v['inside90'] else '**no**'} |" for k, v in post["predictive"].items())
     held = [v for v in post["predictive"].values() if v["role"] != "fitted"]
-    return TEXT.format(date=dt.date.today().isoformat(), version=sim.__version__, gens=gens, params=params,
+    draws = posterior_draws(post)
+    keys = [p["key"] for p in post["parameters"]]
+    corr = np.cov(draws[keys].to_numpy().T, aweights=draws["weight"])
+    corr = corr / np.sqrt(np.outer(np.diag(corr), np.diag(corr)))  # weighted correlation
+    tilted = sorted(((abs(corr[i, j]), i, j) for i in range(len(keys)) for j in range(i)), reverse=True)[:2]
+    pairs = "; ".join(f"`{keys[i]}` and `{keys[j]}`, {corr[i, j]:+.2f}" for _, i, j in tilted)
+    return TEXT.format(pairs=pairs, date=dt.date.today().isoformat(), version=sim.__version__, gens=gens, params=params,
                        pred=pred,
                        n_inside=sum(v["inside90"] for v in held), n_held=len(held), sims=post["simulations"],
                        particles=post["settings"]["particles"], stopped=post["stopped"], section=section.strip(),
@@ -101,7 +111,8 @@ redo in minutes; the same commands work on `china`).*
 The main report (`hukou-sim sweep experiments/cap_vs_neutral.toml --report`) gives each policy difference
 with a 95% interval over replications of **one** parameter set, the one `hukou-sim calibrate` found. Those
 intervals measure only the model's own dice: they say nothing about the parameters we do not know (how
-strongly people are attached to home, how fast the controls relaxed, how many migrants cities admit). This
+strongly people are attached to home, how strict the 1982 movement controls were, how many migrants cities
+admit, how much of their earnings migrants send home). This
 page shows how to ask instead: *which conclusions hold for every parameter set that fits China's record,
 and which flip somewhere inside it?*
 
@@ -168,8 +179,8 @@ targets in people are left out because the teaching network has 100 million peop
 *How to read it.* Diagonal: each parameter's posterior (bars) against the flat prior (dashed), with the
 90% credible interval shaded. Below the diagonal: the draws in each pair of parameters (area ∝ weight). A
 marginal as flat as the prior means the targets say nothing about that parameter; a tilted cloud in a pair
-means the data pin down a combination of the two, not each one (here: more attachment to home can be
-offset by more hukou conversions).
+means the data pin down a combination of the two, not each one (here the most tilted pairs, by weighted
+correlation over the draws: {pairs}).
 
 **Posterior predictive check.** Each accepted particle's own run is a draw from the posterior predictive
 distribution; the table gives its 90% interval per target. {n_inside} of {n_held} held-out and check
