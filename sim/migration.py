@@ -193,11 +193,12 @@ def crowded_entry(market: Market, u: np.ndarray, choice: np.ndarray, candidates:
     others[rows[: len(idx)], col] = -np.inf
     best_other = others.max(axis=1)
     if noise > NOISE_FLOOR:
-        top = np.maximum(u_pre, best_other)
-        rest = np.exp((others - top[:, None]) / noise).sum(axis=1)
-        pre = np.exp((u_pre - top) / noise)
-        post = np.exp((u_post - top) / noise)
-        keep = rng.random(len(idx)) * (pre / (pre + rest)) < post / (post + rest)
+        # logit shares before and after, each relative to its own utility so that neither under- nor
+        # overflow gives 0/0 at small noise: P = 1 / (1 + sum_j exp((u_j - u) / noise))
+        with np.errstate(over="ignore"):
+            pre = 1.0 / (1.0 + np.exp((others - u_pre[:, None]) / noise).sum(axis=1))
+            post = 1.0 / (1.0 + np.exp((others - u_post[:, None]) / noise).sum(axis=1))
+        keep = rng.random(len(idx)) * pre < post
     else:
         keep = u_post >= best_other
     out = choice.copy()
