@@ -59,7 +59,7 @@ def inverted_u(calibrated: Mapping[str, Any], base_seed: int, year: int = 2020, 
     sc = load_scenario("neutral", {**calibrated, "simulation.n_agents": agents})
     model = MigrationModel.from_scenario(sc, rng=run_seed(base_seed, "inverted_u", 0, 0))
     model.run(year - model.year)
-    ok = model.cities.active
+    ok = model.cities.active & model.network.cities  # cities, not the provinces' towns nodes
     size = model.city_population()[ok]
     income = city_real_income(model)[ok]
     fit = metrics.inverted_u(size, income)

@@ -27,7 +27,9 @@ def real_network(n_cities: int = 250) -> dict[str, Any]:
     net = china_network(n_cities)
     bad = checks.geonames_mismatches(net)
     model = MigrationModel.from_scenario(load_scenario("china", {"simulation.n_agents": 2000}), rng=1)
-    ratio = model.city_population() / net.population
+    # the model's first nodes are the network's cities (then the provinces' towns nodes), all scaled alike
+    ratio = model.city_population() / model.network.population
+    assert model.network.names[:net.n] == net.names
     full = checks.all_china_cities().population
     raw = checks.raw_geonames_sizes()
     cut = [r.min_size for r in T.ZIPF_REFERENCE]
