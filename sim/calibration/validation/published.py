@@ -125,14 +125,16 @@ def published_comparison(final: pd.DataFrame, au: Mapping[str, Any]) -> dict[str
     else:
         mig = mean_interval(col("neutral", "migrant_poverty_headcount"))["mean"] * 100
         rur = mean_interval(col("neutral", "rural_poverty_headcount"))["mean"] * 100
-        hm_reason = (f"mean income is higher without caps, but the poverty headcount is {pov_nc['mean']:+.2f} pp "
+        income_words = {1: "mean income is higher without caps", -1: "mean income is lower without caps",
+                        0: "mean income does not differ significantly without caps"}[s_inc_nc]
+        hm_reason = (f"{income_words}; the poverty headcount is {abs(pov_nc['mean']):.2f} pp "
                      f"{'higher' if pov_nc['mean'] > 0 else 'lower'} while neither floating migrants' poverty rate "
                      f"({'not ' if s_mpov_nc == 0 else ''}significantly different) nor rural people's "
                      f"({'not ' if s_rpov_nc == 0 else ''}significantly different) changes much on its own. "
                      + (f"Floating migrants are poorer ({mig:.1f}% below the line, neutral) than rural people at home "
                         f"({rur:.1f}%), so moving more people into cities as migrants raises the overall headcount by "
                         "composition: they gain income on average but more of them are outside both the urban and "
-                        "the rural guarantee. " if mig > rur else "")
+                        "the rural guarantee. " if mig > rur and pov_nc["mean"] > 0 else "")
                      + "Hsu & Ma measure welfare (utility), which the mean-income result matches; the poverty "
                      "headcount is a distributional measure their model does not report.")
     if s_conc_rn == 1 and s_hhi_rn == 1 and s_zeta_rn == 1:
