@@ -32,8 +32,9 @@ MISS_REASONS = {
     "rural_poverty_1990": "rural poverty falls too slowly in the 1990s: farm income follows the primary-sector "
         "index and rural people earn only from farming or by migrating; the local off-farm work of township and "
         "village enterprises that lifted rural incomes in the 1980s and 1990s has no place in the model",
-    "rural_poverty_2000": "as 1990: too slow a fall in the 1990s, with no local off-farm (township and village "
-        "enterprise) income in the countryside",
+    "rural_poverty_2000": "rural poverty falls too slowly in the 1990s: farm income follows the primary-sector "
+        "index and rural people earn only from farming or by migrating; the local off-farm work of township and "
+        "village enterprises that lifted rural incomes in the 1980s and 1990s has no place in the model",
     "rural_poverty_2010": "the fit trades the 2010 rate against 1990, 2000 and 2019: the rural poverty path is "
         "too flat before 2005 and steep after it",
     "rural_poverty_2012": "as 2010: the rural poverty path reaches the 2010s a little high and falls steeply with "

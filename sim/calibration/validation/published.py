@@ -135,8 +135,10 @@ def published_comparison(final: pd.DataFrame, au: Mapping[str, Any]) -> dict[str
                         f"({rur:.1f}%), so moving more people into cities as migrants raises the overall headcount by "
                         "composition: they gain income on average but more of them are outside both the urban and "
                         "the rural guarantee. " if mig > rur and pov_nc["mean"] > 0 else "")
-                     + "Hsu & Ma measure welfare (utility), which the mean-income result matches; the poverty "
-                     "headcount is a distributional measure their model does not report.")
+                     + "Hsu & Ma measure welfare (utility)"
+                     + (", which the mean-income result matches" if s_inc_nc == 1 else
+                        ", which mean income here does not confirm")
+                     + "; the poverty headcount is a distributional measure their model does not report.")
     if s_conc_rn == 1 and s_hhi_rn == 1 and s_zeta_rn == 1:
         bdr_reason = "freed from the hukou penalty on services, more migrants go to the largest, highest-wage cities."
     elif 1 in (s_conc_rn, s_hhi_rn, s_zeta_rn):
