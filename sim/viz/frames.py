@@ -157,7 +157,10 @@ def plot_specs(session: Session) -> dict[str, dict[str, Any]]:
         # log axes label their minor ticks at 3/4 of the tick font: 19 px keeps those >= 14 px
         "layout": charts._layout(xaxis={**grid, "type": "log", "title": {"text": "rank"}, "tickfont": {"size": 19}},
                                  yaxis={**grid, "type": "log", "title": {"text": "residents"},
-                                        "tickfont": {"size": 19}}),
+                                        "tickfont": {"size": 19}},
+                                 # sizes fall with rank: the top right corner is free for the legend
+                                 legend={"x": 0.98, "xanchor": "right", "y": 0.98, "yanchor": "top",
+                                         "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": 14}}),
         "traces": [{"name": "start", "key": "rank.start", "mode": "lines+markers", "marker": {"size": 7},
                     "line": {"color": "#999", "width": 2, "dash": "dot"},
                     "hovertemplate": "rank %{x}: %{y:.3s} people<extra></extra>"},
