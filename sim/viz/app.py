@@ -1,18 +1,21 @@
 """The teaching demo: a Solara page for a class to play with, fluid on a projector.
 
 Start it with ``hukou-sim demo`` (``--host 0.0.0.0`` to let students join from the room's network).
-The page shows a map of the cities (circle area = residents, colour = poverty rate, migrant share or
-urban-hukou share), plots that grow as the model runs, the lesson guide's key numbers, a plain
-"what just happened" line per year, and controls for the policies.  In side-by-side mode a second
-model with the same seed steps together with the first; each run gets its own plots on shared
-axes, and a difference view shows B − A.
+The page shows a map of the cities (circle area = residents, colour = poverty rate at the chosen
+poverty line, migrant share or urban-hukou share), plots that grow as the model runs, the lesson
+guide's key numbers, a plain "what just happened" line per year, and a control for every policy of
+the model (read from the policy registry, :mod:`sim.viz.policies`).  In side-by-side mode a second
+model with the same seed steps together with the first; each run gets its own plots on shared axes,
+and a difference view shows B − A.
 
-Why it is fast: the charts are Plotly charts that live in the browser (``plotly_chart.vue``); each
-year the server sends only the new numbers and plotly.js redraws in place (``Plotly.react``).
-plotly.js is served from the plotly package's own files (``hukou-sim demo`` adds them to Solara's
-assets), so nothing is fetched from the internet.  The run logic (presets, history, step back,
-jump, the URL that restores a run) is in :mod:`sim.viz.session`; the words and numbers in
-:mod:`sim.viz.lesson`; the figures in :mod:`sim.viz.charts`.
+Why it is fast: the year's picture is drawn in the browser by one component (``board.vue``) from
+frames of numbers (:mod:`sim.viz.frames`) that it keeps; the maps are SVG whose circles change in
+place and only the Plotly plots in view are redrawn.  An :class:`AheadWorker` thread runs the models
+a year ahead (more while playing), so Step and Play draw at once and the server only hears which
+year is on screen.  plotly.js is served from the plotly package's own files (``hukou-sim demo``
+adds them to Solara's assets), so nothing is fetched from the internet.  The run logic (presets,
+history, step back, jump, the URL that restores a run) is in :mod:`sim.viz.session`; the words and
+numbers in :mod:`sim.viz.lesson`.
 
 The policy presets use the ``teaching`` scenario (12 synthetic cities, 5,000 agents) or the China
 map (the 36 largest cities of the ``china`` scenario) and switch their policies on in 1990, eight
@@ -25,7 +28,7 @@ import contextlib
 import threading
 import time
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -40,38 +43,17 @@ from .session import (  # noqa: F401  (re-exported: the page's logic, importable
 SPEED_MIN, SPEED_MAX, SPEED_DEFAULT = 1, 20, 8  # years per second
 
 
-@dataclass(frozen=True)
-class SliderSpec:
-    """A policy slider: the Settings field it sets and the model parameter it maps to (for its unit
-    and explanation, from sim.params), with the range the demo offers."""
+def policy_defaults_for(settings: Settings, base: str) -> tuple[dict[str, Any], int, int]:
+    """The demo's policy values before the teacher changes any, on the chosen map (sliders start there),
+    and the run's first and last year."""
+    import sim
 
-    field: str
-    param: str  # name in sim.params.BY_NAME
-    title: str
-    low: float
-    high: float
-    step: float
-    fmt: Callable[[float], str]
+    from .session import base_scenario, policy_defaults
 
-
-SLIDERS = (
-    SliderSpec("cap_level", "cap_level", "Cap level", 0.0, 1.5, 0.05,
-               lambda v: "no cap" if v == 0 else f"{v:.2f} × size when decreed"),
-    SliderSpec("enforcement", "enforcement_intensity", "Enforcement", 0.0, 1.0, 0.05, lambda v: f"{v:.0%} of full"),
-    SliderSpec("decentralization", "decentralization_rate", "Decentralization", 0.0, 0.2, 0.01,
-               lambda v: f"{v:.0%} of excess jobs per year"),
-)
-
-
-def slider_help(spec: SliderSpec) -> str:
-    """The parameter's own explanation and unit (sim.params), so the page says what the model means."""
-    from sim.params import BY_NAME
-
-    p = BY_NAME.get(spec.param)
-    if p is None:
-        return ""
-    unit = "" if p.unit in ("-", "") else f" Unit: {p.unit}."
-    return f"{p.doc}{unit}"
+    name, map_overrides = base_scenario(settings, base)
+    values = sim.load_scenario(name, map_overrides or None).values
+    start = int(values["start_year"])
+    return policy_defaults(values), start, start + int(values["steps"])
 
 
 
@@ -79,9 +61,8 @@ def slider_help(spec: SliderSpec) -> str:
 # ----------------------------------------------------------------------------------------- page
 import solara  # noqa: E402  (the pure logic above is importable without a web stack)
 
-from sim.viz import charts, lesson  # noqa: E402
+from sim.viz import charts, frames, lesson, policies  # noqa: E402
 from sim.viz.lesson import MECHANISMS  # noqa: E402,F401
-from sim.viz.chinamap import city_labels, province_outlines  # noqa: E402
 
 HERE = Path(__file__).parent
 COLOUR_CHOICES = {"poverty rate": "poverty", "migrant share": "migrants", "urban-hukou share": "hukou"}
@@ -118,19 +99,10 @@ CSS = """
 """
 
 
-@solara.component_vue(str(HERE / "plotly_chart.vue"))
-def PlotlyChart(figure: dict, static_data: list = [], class_name: str = "", height: str = "360px",
-                filename: str = "hukou-sim"):
-    pass
-
-
-@solara.component_vue(str(HERE / "timebar.vue"))
-def TimeBar(shown: int, start: int, end: int, playing: bool, finished: bool, busy: bool, counter: str,
-            speed: int, speed_min: int, speed_max: int, query: str,
-            event_back: Callable[[int], None], event_step: Callable[[int], None],
-            event_play: Callable[[int], None], event_pause: Callable[[int], None],
-            event_jump: Callable[[int], None], event_set_speed: Callable[[int], None],
-            event_rendered: Callable[[int], None]):
+@solara.component_vue(str(HERE / "board.vue"))
+def Board(spec: dict, frames: dict, server: dict, view: dict, query: str, speed_min: int, speed_max: int,
+          speed_default: int, event_goto: Callable[[list], None], event_play_state: Callable[[list], None],
+          event_have: Callable[[list], None]):
     pass
 
 
@@ -140,7 +112,7 @@ def Notice(kind: str, message: str, classes: str = ""):
 
 
 def _kernel_context():
-    """The page's Solara kernel context, so the play thread's updates reach the right browser tab."""
+    """The page's Solara kernel context, so the worker thread's updates reach the right browser tab."""
     try:
         from solara.server import kernel_context
         return kernel_context.get_current_context()
@@ -153,8 +125,55 @@ def _no_context():
     yield
 
 
+class AheadWorker:
+    """Runs a page's models ahead of the year shown, in a thread, so that Step and Play draw at once.
+
+    ``ahead`` years are kept computed beyond the year shown: one when paused (the next Step), about 1.5 s
+    of play when playing.  Each year run is announced by ``on_year`` (the page re-renders, which sends
+    the new frames).  The models are deterministic, so computing ahead changes no number."""
+
+    def __init__(self, get_session: Callable[[], Session | None], on_year: Callable[[], None],
+                 on_error: Callable[[Session, Exception], None]):
+        self.get_session, self.on_year, self.on_error = get_session, on_year, on_error
+        self.ahead = 1
+        self.wake = threading.Event()
+        self.stopped = False
+        self.thread: threading.Thread | None = None
+
+    def start(self, context) -> None:
+        self.thread = threading.Thread(target=self._run, args=(context,), daemon=True, name="hukou-sim-ahead")
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.wake.set()
+
+    def set_playing(self, playing: bool, speed: float) -> None:
+        self.ahead = max(2, int(speed * 1.5) + 1) if playing else 1
+        self.wake.set()
+
+    def _run(self, context) -> None:
+        with context if context is not None else _no_context():
+            while not self.stopped:
+                self.wake.wait(timeout=2.0)
+                self.wake.clear()
+                while not self.stopped:
+                    session = self.get_session()
+                    if session is None or session.computed >= min(session.shown + self.ahead, session.horizon):
+                        break
+                    try:
+                        with session.lock:
+                            session.advance()
+                            frames.ensure(session, session.computed)
+                    except Exception as exc:  # shown in the page; the server log has the traceback
+                        traceback.print_exc()
+                        self.on_error(session, exc)
+                        break
+                    self.on_year()
+
+
 @solara.component
-def Controls(settings: solara.Reactive[Settings], session_state: solara.Reactive, on_reset):
+def Controls(settings: solara.Reactive[Settings], session_state: solara.Reactive, on_reset, base: str):
     s = settings.value
     session = session_state.value
     seed_error: str | bool = False
@@ -187,20 +206,67 @@ def Controls(settings: solara.Reactive[Settings], session_state: solara.Reactive
         solara.Select("Side by side with", values=[NO_COMPARISON_LABEL] + [p.label for p in PRESETS.values()],
                       value=PRESETS[s.compare].label if s.compare else NO_COMPARISON_LABEL,
                       on_value=choose_compare, classes=["compare-select"])
-    with solara.Card("Policy settings"):
-        for spec in SLIDERS:
-            value = getattr(s, spec.field)
-            with solara.Column(classes=[f"{spec.field.replace('_level', '')}-slider"], gap="0px"):
-                solara.SliderFloat(f"{spec.title}: {spec.fmt(value)}", value=value, min=spec.low, max=spec.high,
-                                   step=spec.step, on_value=set_field(spec.field))
-                solara.Text(slider_help(spec), classes=["hukou-help"])
-        solara.Checkbox(label="Hukou reform (equal services for all residents)", value=s.reform,
-                        on_value=set_field("reform"))
+    with solara.Card("Policies"):
+        solara.Text("Central directives start 8 years after the run does (1990 on both maps), so a "
+                    "class sees them act. Every policy of the model is here: its settings show when it is on.",
+                    classes=["hukou-help"])
+        PolicyControls(settings, base)
         solara.InputText("Seed (whole number)", value=s.seed, on_value=set_field("seed"), error=seed_error,
                          continuous_update=True, classes=["seed-input"])
         if session is not None and s != session.settings:
             Notice("info", "Settings changed: press Reset to start a new run with them.", "settings-changed")
         solara.Button("Reset", color="primary", on_click=on_reset, classes=["reset-button"], block=True)
+
+
+@solara.component
+def PolicyControls(settings: solara.Reactive[Settings], base: str):
+    """One group of controls per registered policy (sim.policies.REGISTRY), from its parameters (sim.params)."""
+    s = settings.value
+    defaults, start, end = solara.use_memo(lambda: policy_defaults_for(s, base), [s.map, base])
+    groups = solara.use_memo(lambda: policies.policy_groups(start, end), [start, end])
+    values = {**defaults, **dict(s.policy)}
+
+    def set_value(key: str):
+        return lambda value: settings.set(settings.value.with_policy(key, value))
+
+    def draw(group: policies.PolicyGroup) -> None:
+        on = policies.is_on(values, group)
+        with solara.Column(classes=["policy-group", f"policy-{group.key}"], gap="0px"):
+            if group.enabled is not None:
+                solara.Checkbox(label=group.title, value=bool(values.get(group.enabled, False)),
+                                on_value=set_value(group.enabled))
+            else:
+                solara.Text(group.title, classes=["policy-title"])
+            if group.source:
+                solara.Text(f"Source: {group.source}", classes=["hukou-help", "policy-source"])
+            if group.enabled is not None and not on:
+                return
+            for c in group.controls:
+                value = values.get(c.key)
+                if value is None:
+                    continue
+                if c.kind == "switch":
+                    solara.Checkbox(label=f"{c.label}: {c.doc}", value=bool(value), on_value=set_value(c.key))
+                elif c.kind == "text" and c.choices:
+                    solara.Select(c.label, values=list(c.choices), value=value, on_value=set_value(c.key))
+                elif c.kind == "text":
+                    solara.InputText(c.label, value=str(value), on_value=set_value(c.key))
+                else:
+                    slider = solara.SliderInt if c.kind == "int" else solara.SliderFloat
+                    high = max(c.high, value)  # a scenario may set more than the demo's range
+                    slider(f"{c.label}: {c.fmt(value)}", value=value, min=c.low, max=high, step=c.step,
+                           on_value=set_value(c.key))
+                    solara.Text(c.help, classes=["hukou-help"])
+
+    for group in groups:
+        if group.directive:
+            draw(group)
+    dated = [g for g in groups if not g.directive]
+    if dated:
+        with solara.Details(f"Dated reforms from China's history ({len(dated)})", expand=False):
+            with solara.Column(gap="4px"):
+                for group in dated:
+                    draw(group)
 
 
 @solara.component
@@ -234,46 +300,6 @@ def Explainer():
 
 
 @solara.component
-def KeyNumbers(session: Session, line: str, shown: int):
-    """The lesson guide's numbers for the year shown, as numbers (A, B and B − A side by side)."""
-    rows = [lesson.key_numbers(session.now(k), line) for k in range(len(session.runs))]
-    with solara.v.Html(tag="div", class_="hukou-numbers key-numbers"):
-        for i, (name, _, meaning) in enumerate(rows[0]):
-            if len(rows) == 1:
-                value = rows[0][i][1]
-            else:
-                value = f"A {rows[0][i][1]} · B {rows[1][i][1]} ({_difference(rows[0][i][1], rows[1][i][1])})"
-            solara.v.Html(tag="div", class_="key-number", attributes={"title": meaning}, children=[
-                solara.v.Html(tag="span", class_="key-name", children=[name]),
-                solara.v.Html(tag="span", class_="key-value", children=[value])])
-
-
-def _difference(a: str, b: str) -> str:
-    try:
-        if a.endswith("%") and b.endswith("%"):
-            return f"{float(b[:-1]) - float(a[:-1]):+.1f} pts"
-        return f"{float(b) - float(a):+.2f}"
-    except ValueError:
-        return ""
-
-
-@solara.component
-def RunCharts(session: Session, k: int, colour: str, line: str, labels: list[str], named: list[int],
-              outline: list, slug: str, shown: int, computed: int):
-    """One run's map and plots (``shown`` and ``computed`` are props so that a new year re-renders)."""
-    figures = solara.use_memo(
-        lambda: [("hukou-map", charts.map_figure(session, k, colour, labels, named), outline, "460px"),
-                 ("hukou-plot poverty-plot", charts.poverty_figure(session, k, line), [], "340px"),
-                 ("hukou-plot urbanization-plot", charts.urbanization_figure(session, k), [], "340px"),
-                 ("hukou-plot concentration-plot", charts.concentration_figure(session, k), [], "340px"),
-                 ("hukou-plot rank-plot", charts.rank_figure(session, k), [], "340px")],
-        [id(session), shown, computed, colour, line, k])
-    for cls, fig, static, height in figures:
-        PlotlyChart(figure=fig, static_data=static, class_name=cls, height=height,
-                    filename=f"hukou-sim-{slug}-{cls.split()[-1]}-{session.year}")
-
-
-@solara.component
 def Page():
     base, first_preset, first_map = solara.use_memo(demo_defaults, [])
     router = solara.use_router()
@@ -283,10 +309,25 @@ def Page():
     session = solara.use_reactive(first_session)
     error = solara.use_reactive(first_error)
     version = solara.use_reactive(0)
-    playing = solara.use_reactive(False)
-    speed = solara.use_reactive(SPEED_DEFAULT)
+    ack = solara.use_reactive(0)  # the last message from the browser the server has acted on
     view = solara.use_reactive(first_view)
-    runner = solara.use_memo(lambda: {"thread": None, "on_screen": threading.Event()}, [])
+    have = solara.use_memo(lambda: {"token": None, "n": 0}, [])  # frames the browser holds (not reactive)
+
+    def failed(current: Session, exc: Exception) -> None:
+        error.set(f"The model stopped in {current.start_year + current.computed}: {type(exc).__name__}: {exc}")
+
+    worker = solara.use_memo(lambda: AheadWorker(lambda: session.value, lambda: version.set(version.value + 1),
+                                                 failed), [])
+
+    def run_worker():
+        context = _kernel_context()
+        if context is None:  # rendered outside a server (tests): no thread; every year is run when asked for
+            return None
+        worker.start(context)
+        worker.wake.set()
+        return worker.stop
+
+    solara.use_effect(run_worker, [])
 
     def guarded(action: Callable[[Session], None]) -> bool:
         current = session.value
@@ -299,112 +340,60 @@ def Page():
             return False
         except Exception as exc:  # shown in the page; the server log has the traceback
             traceback.print_exc()
-            error.set(f"The model stopped in {current.year}: {type(exc).__name__}: {exc}")
-            playing.set(False)
+            failed(current, exc)
             return False
-        version.set(version.value + 1)
         return True
 
-    def step_from(year: int) -> None:
-        def act(s: Session) -> None:
-            if s.year != year and s.start_year <= year <= s.start_year + s.horizon:
-                s.jump(year)  # the browser was behind: step from what it showed
-            s.step()
-        guarded(act)
+    def goto(message: list) -> None:
+        """The browser shows (or asks for) a year: [year, sequence number, frames it holds]."""
+        year, seq, held = int(message[0]), int(message[1]), int(message[2])
+        current = session.value
+        if current is not None:
+            have.update(token=current.token, n=held)
+        guarded(lambda s: s.jump(year))
+        ack.set(seq)
+        worker.wake.set()
 
-    def back_from(year: int) -> None:
-        guarded(lambda s: s.jump(max(int(year) - 1, s.start_year)))
+    def play_state(message: list) -> None:
+        worker.set_playing(bool(message[0]), float(message[1]))
 
-    def jump_to(year: int) -> None:
-        playing.set(False)
-        guarded(lambda s: s.jump(int(year)))
-
-    def play_loop(context) -> None:
-        """Show one year per tick, paced by the speed control, until paused or finished."""
-        with context if context is not None else _no_context():
-            next_tick = time.perf_counter()
-            on_screen = runner["on_screen"]
-            while playing.value:
-                current = session.value
-                on_screen.clear()
-                if current is None or current.finished or not guarded(lambda s: s.step()):
-                    playing.set(False)
-                    return
-                if current.finished:
-                    playing.set(False)
-                    return
-                # back-pressure: wait (a little) until the browser shows this year
-                on_screen.wait(timeout=1.0)
-                next_tick += 1.0 / max(speed.value, 0.1)
-                delay = next_tick - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                else:  # running late: do not try to catch up in a burst
-                    next_tick = time.perf_counter()
-
-    def play(year: int) -> None:
-        if playing.value or session.value is None or session.value.finished:
-            return
-        playing.set(True)
-        thread = runner["thread"]
-        if thread is None or not thread.is_alive():
-            runner["thread"] = threading.Thread(target=play_loop, args=(_kernel_context(),), daemon=True,
-                                                name="hukou-sim-play")
-            runner["thread"].start()
-
-    def pause(year: int) -> None:
-        playing.set(False)
-        thread = runner["thread"]
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=2.0)
-        # stop on the year this browser showed when Pause was pressed, even if the server ran ahead
-        guarded(lambda s: s.jump(int(year)) if s.start_year <= int(year) <= s.year else None)
+    def holds(message: list) -> None:
+        have.update(token=message[0], n=int(message[1]))
 
     def reset() -> None:
-        playing.set(False)
         new, problem = try_build(settings.value, base)
         error.set(problem)
         if new is not None:
+            worker.set_playing(False, 0)
             session.set(new)
-            version.set(version.value + 1)
+            worker.wake.set()
 
     # the handlers only reach state through reactive variables, so the first ones stay valid: stable
-    # callbacks let the page skip re-rendering the sidebar and the time bar's handlers every year
-    handlers = solara.use_memo(lambda: dict(reset=reset, back=back_from, step=step_from, play=play, pause=pause,
-                                            jump=jump_to, speed=lambda v: speed.set(int(v)),
-                                            rendered=lambda year: runner["on_screen"].set()), [])
+    # callbacks let the page skip re-rendering the sidebar every year
+    handlers = solara.use_memo(lambda: dict(reset=reset, goto=goto, play_state=play_state, have=holds), [])
 
     solara.Style(CSS)
     solara.Title("hukou-sim teaching demo")
     with solara.AppBar():
         solara.AppBarTitle("hukou-sim: where people live, and who is poor")
     with solara.Sidebar():
-        Controls(settings, session, handlers["reset"])
+        Controls(settings, session, handlers["reset"], base)
         ViewControls(view, session)
     with solara.Column(style={"padding": "0 8px 8px 8px"}, gap="6px"):
         # only Live reads the year: a new year re-renders it, not the sidebar and the explanations
-        Live(session, version, playing, speed, view, error, handlers)
+        Live(session, version, ack, view, error, have, handlers)
         with solara.Card("What the model does, and what to watch for"):
             Explainer()
 
 
 @solara.component
-def Live(session: solara.Reactive, version: solara.Reactive, playing: solara.Reactive, speed: solara.Reactive,
-         view: solara.Reactive, error: solara.Reactive, handlers: dict):
-    """Everything that changes with the year: time bar, sentences, numbers, maps and plots."""
+def Live(session: solara.Reactive, version: solara.Reactive, ack: solara.Reactive, view: solara.Reactive,
+         error: solara.Reactive, have: dict, handlers: dict):
+    """Notices, the board (time controls, numbers, maps and plots, drawn in the browser) and the exports."""
     current = session.value
-    _ = version.value  # read, so that a new year (same Session object, changed inside) re-renders
-    lines = lesson.poverty_lines()
-    if current is not None:
-        query = to_query(current.settings, current.year, view.value)
-        with solara.v.Html(tag="div", class_="hukou-sticky"):
-            TimeBar(shown=current.year, start=current.start_year, end=current.start_year + current.horizon,
-                    playing=playing.value, finished=current.finished, busy=False,
-                    counter=f"Step {current.time} of {current.horizon} · year {current.year}",
-                    speed=int(speed.value), speed_min=SPEED_MIN, speed_max=SPEED_MAX, query=query,
-                    event_back=handlers["back"], event_step=handlers["step"], event_play=handlers["play"],
-                    event_pause=handlers["pause"], event_jump=handlers["jump"],
-                    event_set_speed=handlers["speed"], event_rendered=handlers["rendered"])
+    _ = version.value  # read, so that a year computed ahead (same Session object) is sent
+    token = current.token if current is not None else None
+    spec = solara.use_memo(lambda: frames.spec(current, token) if current is not None else None, [token])
     if error.value:
         Notice("error", error.value, "page-error")
     if current is None:
@@ -412,59 +401,24 @@ def Live(session: solara.Reactive, version: solara.Reactive, playing: solara.Rea
         return
     if current.note:
         Notice("info", current.note)
-    line = view.value.line if view.value.line in lines else next(iter(lines))
-    for k, run in enumerate(current.runs):
-        solara.Text(f"Running: {run.label}" if len(current.runs) > 1 else
-                    f"Running: {run.label} (seed {current.settings.seed.strip()})",
-                    classes=["run-description"], style={"color": "#444", "font-size": "16px"})
-        solara.Text(lesson.what_happened(current.history(k), _labels(current, k), line),
-                    classes=["what-happened"])
-    KeyNumbers(current, line, current.shown)
-    labels = _labels(current, 0)
-    named = charts.labelled_cities(current, 14 if len(labels) > 12 else 5)
-    outline = _outline(current)
-    colour = view.value.colour if view.value.colour in charts.COLOURINGS else "poverty"
-    if len(current.runs) == 1:
-        with solara.v.Html(tag="div", class_="hukou-grid"):
-            RunCharts(current, 0, colour, line, labels, named, outline, "run", current.shown, current.computed)
-    else:
-        with solara.v.Html(tag="div", class_="hukou-pair"):
-            for k in range(len(current.runs)):
-                with solara.v.Html(tag="div", class_=f"hukou-stack run-{'ab'[k]}"):
-                    RunCharts(current, k, colour, line, _labels(current, k), named, outline, "AB"[k],
-                              current.shown, current.computed)
-        with solara.Card("Difference B − A", classes=["difference-view"]):
-            with solara.v.Html(tag="div", class_="hukou-grid"):
-                PlotlyChart(figure=charts.difference_map(current, labels, named), static_data=outline,
-                            class_name="difference-map", height="460px", filename="hukou-sim-difference-map")
-                PlotlyChart(figure=charts.difference_figure(current, line), class_name="difference-plot",
-                            height="460px", filename="hukou-sim-difference")
+    built = frames.ensure(current, current.computed)
+    held = have["n"] if have["token"] == token else 0
+    Board(spec=spec, frames={"token": token, "from": held, "list": built[held:]},
+          server={"token": token, "shown": current.year, "ack": ack.value},
+          view={"colour": view.value.colour, "line": view.value.line}, query=to_query(current.settings, None, view.value),
+          speed_min=SPEED_MIN, speed_max=SPEED_MAX, speed_default=SPEED_DEFAULT,
+          event_goto=handlers["goto"], event_play_state=handlers["play_state"], event_have=handlers["have"])
     with solara.Row(style={"flex-wrap": "wrap"}, gap="12px", classes=["export-row"]):
         solara.FileDownload(lambda: charts.yearly_csv(current), filename=f"hukou-sim-{current.year}-yearly.csv",
                             label="Data: every year (CSV)", mime_type="text/csv")
         solara.FileDownload(lambda: charts.cities_csv(current), filename=f"hukou-sim-{current.year}-cities.csv",
                             label="Data: cities this year (CSV)", mime_type="text/csv")
-        solara.Text("Charts: the camera icon above each chart saves it as PNG.", classes=["hukou-help"])
+        solara.Text("Charts: the camera icon above each plot, and PNG above each map, save them as images.",
+                    classes=["hukou-help"])
 
 
 def _labels(session: Session, k: int) -> list[str]:
-    """City names for the map (with Chinese characters on the China map); cached on the run."""
-    run = session.runs[k]
-    if not hasattr(run, "_labels"):
-        try:
-            run._labels = city_labels(run.model.network)
-        except Exception:  # names are a nicety: never let them break the page
-            traceback.print_exc()
-            run._labels = list(run.names)
-    return run._labels
-
-
-def _outline(session: Session) -> list:
-    net = session.runs[0].model.network
-    if getattr(net, "lon", None) is None:
-        return []
-    lon, lat = province_outlines()
-    return charts.outline_traces(lon, lat)
+    return frames.city_labels(session, k)
 
 
 def _start(search: str | None, first: Settings, base: str) -> tuple[Settings, Session | None, View, str | None]:

@@ -139,3 +139,40 @@ def snapshot(model: "MigrationModel") -> CitySnapshot:
         active=np.asarray(c.active, dtype=bool).copy(),
         capped=np.isfinite(np.asarray(c.cap, dtype=float)),
     )
+
+
+def poverty_line_values(model: "MigrationModel") -> dict[str, float]:
+    """Each poverty line of :data:`sim.poverty.POVERTY_LINES` this year, in yuan a year (2010 prices).
+
+    Lines that depend on the year's incomes (the relative line) see the same people the model's outputs
+    count: migrants and rural people one by one, villagers and natives by income decile, with the urban
+    guarantee reaching its coverage share of each decile."""
+    from sim.households import guarantee_cells
+    from sim.poverty import POVERTY_LINES
+
+    p, m, v, c = model.p, model.migrants, model.villagers, model.cities
+    deciles = model.native_income.shape[1]
+    n = c.natives.size
+    v_income, v_weight = guarantee_cells(
+        model.villager_decile_income.ravel(),
+        np.repeat(np.bincount(v.city, weights=v.weight, minlength=n) / deciles, deciles),
+        model.urban_guarantee, p["dibao_coverage"])
+    n_income, n_weight = guarantee_cells(model.native_income.ravel(),
+                                         np.repeat((c.natives + c.urban_movers) / deciles, deciles),
+                                         model.urban_guarantee, p["dibao_coverage"])
+    incomes = np.concatenate([m.income, v_income, n_income])
+    weights = np.concatenate([m.weight, v_weight, n_weight])
+    official = float(p["poverty_line"])
+    return {key: float(line.value(official, incomes, weights)) for key, line in POVERTY_LINES.items()}
+
+
+def poor_by_line(model: "MigrationModel", lines: dict[str, float]) -> dict[str, np.ndarray]:
+    """People in each city below each line of ``lines`` (key -> yuan a year), counted as :func:`snapshot` does."""
+    m, v, c = model.migrants, model.villagers, model.cities
+    n = model.n_cities
+    villagers = _per_city(v.city, v.weight, n)
+    natives = c.natives + c.urban_movers
+    return {key: poor_residents(m.location, m.weight, m.income, villagers, model.villager_decile_income, natives,
+                                model.native_income, z, float(model.urban_guarantee),
+                                float(model.p["dibao_coverage"]))
+            for key, z in lines.items()}

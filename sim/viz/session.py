@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import traceback
+import uuid
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -22,7 +23,7 @@ import numpy as np
 
 from sim.errors import InputError
 
-from .citymetrics import snapshot
+from .citymetrics import poor_by_line, poverty_line_values, snapshot
 
 BASE_ENV = "HUKOU_SIM_DEMO_SCENARIO"  # set by ``hukou-sim demo --scenario``
 DEFAULT_BASE = "teaching"
@@ -37,11 +38,7 @@ CAP_BINDS = 0.98  # a capped city at this share of its cap or more is "at its ca
 class Preset:
     label: str
     watch: str  # what to watch for, in plain language
-    cap_level: float = 0.0  # 0 = no cap
-    decentralization: float = 0.0
-    reform: bool = False
-    new_city: bool = False
-    cap_top_n: int = 4
+    policy: tuple[tuple[str, Any], ...] = ()  # policy parameters it sets (dotted keys of sim.params)
 
 
 PRESETS: dict[str, Preset] = {
@@ -54,27 +51,28 @@ PRESETS: dict[str, Preset] = {
         "Once the four largest cities reach their caps they enforce: demolition, school exclusion, market "
         "clearing, eviction. Watch their circles stop growing (black rings), the Zipf exponent rise "
         "(flatter city sizes), and whether migrants' poverty rises where they are pushed to.",
-        cap_level=1.0),
+        (("policy.cap.enabled", True), ("policy.cap.level", 1.0))),
     "decentralize": Preset(
         "Decentralization of jobs and services from 1990",
         "Each year 5% of the largest cities' excess formal jobs and service budgets move to smaller cities. "
         "Watch whether migrants follow the jobs, and whether urbanization keeps up.",
-        decentralization=0.05),
+        (("policy.decentralization.rate", 0.05),)),
     "cap_decentralize": Preset(
         "Cap and decentralization from 1990",
         "China's stated mix: caps on the largest cities and jobs moved to smaller ones. Compare it side by "
         "side with the cap alone: does moving jobs soften the cap's effect on migrants?",
-        cap_level=1.0, decentralization=0.05),
+        (("policy.cap.enabled", True), ("policy.cap.level", 1.0), ("policy.decentralization.rate", 0.05))),
     "hukou_reform": Preset(
         "Hukou reform from 1990",
         "Residents get the same schools, hospitals and guarantees whatever their hukou, and more migrants "
         "are converted. Watch the hukou line catch up with the resident line and migrant poverty fall.",
-        reform=True),
+        (("policy.reform.enabled", True),)),
     "new_city": Preset(
         "New city beside the largest, capital capped (1990, founded 1992)",
         "A new city (dashed circle until founded) takes jobs and services relocated from the capped "
         "largest city. Watch whether people follow them to it.",
-        cap_level=1.0, new_city=True, cap_top_n=1),
+        (("policy.cap.enabled", True), ("policy.cap.level", 1.0), ("policy.cap.top_n", 1),
+         ("policy.new_city.enabled", True))),
 }
 NO_COMPARISON = ""
 
@@ -102,22 +100,26 @@ class Settings:
     """What the controls say. Applied to a new run when Reset is pressed."""
 
     preset: str = "neutral"
-    cap_level: float = 0.0  # multiple of each capped city's size when the cap starts; 0 = no cap
-    enforcement: float = 0.6  # 0..1
-    decentralization: float = 0.0  # share of excess jobs moved per year
-    reform: bool = False
+    # policy parameters set by the preset or the teacher, (dotted key, value) sorted by key; every other
+    # policy parameter keeps the demo's default (policy_defaults)
+    policy: tuple[tuple[str, Any], ...] = ()
     seed: str = "0"
     compare: str = NO_COMPARISON  # preset run beside this one with the same seed ("" = none)
     map: str = "synthetic"  # key of MAPS
+
+    def value(self, key: str, default: Any = None) -> Any:
+        return dict(self.policy).get(key, default)
+
+    def with_policy(self, key: str, value: Any) -> "Settings":
+        """These settings with one policy parameter changed."""
+        return replace(self, policy=tuple(sorted({**dict(self.policy), key: value}.items())))
 
 
 def preset_settings(key: str, seed: str = "0", compare: str = NO_COMPARISON, map: str = "synthetic") -> Settings:
     """The controls a preset sets (seed, comparison and map are kept)."""
     if key not in PRESETS:
         raise InputError("preset", "preset", f"got {key!r}; expected one of {', '.join(PRESETS)}")
-    p = PRESETS[key]
-    return Settings(preset=key, cap_level=p.cap_level, enforcement=0.6, decentralization=p.decentralization,
-                    reform=p.reform, seed=seed, compare=compare, map=map)
+    return Settings(preset=key, policy=tuple(sorted(PRESETS[key].policy)), seed=seed, compare=compare, map=map)
 
 
 def parse_seed(text: Any) -> int:
@@ -132,52 +134,68 @@ def parse_seed(text: Any) -> int:
     return value
 
 
+def policy_defaults(base: dict[str, Any]) -> dict[str, Any]:
+    """Every policy parameter's value in the demo before any preset: the base scenario's, with the central
+    directives moved to start ``POLICY_DELAY`` years after the start (so a class sees them act) and their
+    city counts fitted to the network."""
+    from sim.params import PARAMS
+
+    from .policies import policy_groups
+
+    start = int(base["start_year"])
+    n = int(base["network_n_cities"])
+    out = {p.key: base[p.name] for p in PARAMS if p.key.startswith("policy.") and p.name in base}
+    for group in policy_groups(start, start + int(base.get("steps", 40))):
+        year = f"policy.{group.key}.start_year"
+        if group.directive and year in out:
+            out[year] = start + POLICY_DELAY
+    top = min(4, max(n - 1, 1))
+    fitted = {"policy.cap.top_n": min(4, n), "policy.decentralization.from_top_n": top,
+              # receivers: the smaller half of the cities (rank 20 and below on a real network)
+              "policy.decentralization.to_min_rank": max(min(20, n // 2 + 1), top + 1),
+              "policy.new_city.beside": "", "policy.new_city.founded_year": start + NEW_CITY_DELAY}
+    out.update({k: v for k, v in fitted.items() if k in out})
+    return out
+
+
 def overrides(settings: Settings, base: dict[str, Any]) -> dict[str, Any]:
     """Scenario overrides (dotted keys) that apply ``settings`` to the base scenario's values."""
     if settings.preset not in PRESETS:
         raise InputError("preset", "preset", f"got {settings.preset!r}; expected one of {', '.join(PRESETS)}")
-    preset = PRESETS[settings.preset]
-    start = int(base["start_year"])
-    n = int(base["network_n_cities"])
-    policy_year = start + POLICY_DELAY
     o: dict[str, Any] = {}
     if base["n_agents"] > DEMO_MAX_AGENTS:
         o["simulation.n_agents"] = DEMO_MAX_AGENTS
-    if settings.cap_level > 0:
-        o.update({"policy.cap.enabled": True, "policy.cap.level": float(settings.cap_level),
-                  "policy.cap.top_n": min(preset.cap_top_n, n), "policy.cap.start_year": policy_year})
-    else:
-        o["policy.cap.enabled"] = False
-    o["policy.enforcement.intensity"] = float(settings.enforcement)
-    o["policy.decentralization.rate"] = float(settings.decentralization)
-    if settings.decentralization > 0:
-        top = min(4, max(n - 1, 1))
-        o.update({"policy.decentralization.start_year": policy_year,
-                  "policy.decentralization.from_top_n": top,
-                  # receivers: the smaller half of the cities (rank 20 and below on a real network)
-                  "policy.decentralization.to_min_rank": max(min(20, n // 2 + 1), top + 1)})
-    o["policy.reform.enabled"] = bool(settings.reform)
-    if settings.reform:
-        o["policy.reform.start_year"] = policy_year
-    o["policy.new_city.enabled"] = preset.new_city
-    if preset.new_city:
-        o.update({"policy.new_city.beside": "", "policy.new_city.founded_year": start + NEW_CITY_DELAY})
+    o.update(policy_defaults(base))
+    o.update(dict(settings.policy))
+    if "policy.cap.top_n" in o:
+        o["policy.cap.top_n"] = min(int(o["policy.cap.top_n"]), int(base["network_n_cities"]))
     return o
 
 
 def describe(settings: Settings) -> str:
     """The policies a run has, in a few words (labels in legends and titles)."""
+    from sim.params import PARAMS
+
+    from .policies import is_on, policy_groups
+
+    v = {**{p.key: p.default for p in PARAMS if p.key.startswith("policy.")}, **dict(settings.policy)}
     parts = []
-    preset = PRESETS.get(settings.preset)
-    if settings.cap_level > 0:
-        who = "largest city" if preset and preset.cap_top_n == 1 else "4 largest"
-        parts.append(f"cap {settings.cap_level:.2f}x on {who}, enforcement {settings.enforcement:.2f}")
-    if settings.decentralization > 0:
-        parts.append(f"decentralization {settings.decentralization:.0%}/yr")
-    if settings.reform:
-        parts.append("hukou reform")
-    if preset and preset.new_city:
-        parts.append("new city")
+    for group in policy_groups():
+        if not is_on(v, group):
+            continue
+        if group.key == "cap":
+            top = int(v["policy.cap.top_n"])
+            who = "largest city" if top == 1 else f"{top} largest"
+            parts.append(f"cap {float(v['policy.cap.level']):.2f}x on {who}, "
+                         f"enforcement {float(v['policy.enforcement.intensity']):.2f}")
+        elif group.key == "decentralization":
+            parts.append(f"decentralization {float(v['policy.decentralization.rate']):.0%}/yr")
+        elif group.key == "reform":
+            parts.append("hukou reform")
+        elif group.key == "new_city":
+            parts.append("new city")
+        elif dict(settings.policy).get(group.enabled or ""):  # a reform the teacher switched on
+            parts.append(group.title.split(":")[0])
     return ", ".join(parts) if parts else "no central policy"
 
 
@@ -196,10 +214,15 @@ class YearRecord:
     metrics: dict[str, float]  # the model's outcome columns this year
     policies: tuple[str, ...] = ()  # titles of the policies that start this year
     refused: np.ndarray | None = None  # people turned away by each city's cap this year
+    poor_at: dict[str, np.ndarray] = field(default_factory=dict)  # poverty line key -> residents below it
 
     @property
     def poverty_rate(self) -> np.ndarray:
         return _share(self.poor, self.population)
+
+    def poverty_rate_at(self, line: str) -> np.ndarray:
+        """Share of each city's residents below poverty line ``line`` (official if not recorded)."""
+        return _share(self.poor_at.get(line, self.poor), self.population)
 
     @property
     def migrant_share(self) -> np.ndarray:
@@ -220,20 +243,10 @@ def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     return out
 
 
-POLICY_WORDS = {  # class name -> plain words, until the policy registry gives every policy a title
-    "HukouCap": "hukou cap on the largest cities",
-    "HukouReform": "hukou reform (equal services for all residents)",
-    "Decentralization": "jobs and services moved to smaller cities",
-    "NewCity": "a new city planned beside the largest",
-}
-
-
 def policy_title(policy: Any) -> str:
+    """A policy's plain words (the registry's ``title``), its class name if it has none."""
     title = getattr(policy, "title", None)
-    if isinstance(title, str) and title:
-        return title
-    name = type(policy).__name__
-    return POLICY_WORDS.get(name, name)
+    return title if isinstance(title, str) and title else type(policy).__name__
 
 
 def record(model: Any) -> YearRecord:
@@ -246,11 +259,17 @@ def record(model: Any) -> YearRecord:
     year = int(model.year)
     starting = tuple(policy_title(p) for p in getattr(model, "policies", ())
                      if getattr(p, "start_year", None) == year)
+    metrics = {k: float(v) for k, v in model.metrics().items() if _is_number(v)}
+    try:  # each poverty line the model reports, for the map (the official one is snap.poor)
+        lines = {k: z for k, z in poverty_line_values(model).items() if k != "official"
+                 and f"poverty_headcount_{k}" in metrics}
+        poor_at = {"official": snap.poor, **poor_by_line(model, lines)}
+    except ImportError:  # a model without sim.poverty: the official line only
+        poor_at = {"official": snap.poor}
     return YearRecord(year=year, population=snap.population, poor=snap.poor, migrants=snap.floating,
                       hukou=hukou, active=snap.active, cap=np.asarray(model.cities.cap, float).copy(),
-                      metrics={k: float(v) for k, v in model.metrics().items() if _is_number(v)},
-                      policies=starting, refused=np.asarray(getattr(model, "refused_entry", np.zeros(0)),
-                                                            float).copy())
+                      metrics=metrics, policies=starting,
+                      refused=np.asarray(getattr(model, "refused_entry", np.zeros(0)), float).copy(), poor_at=poor_at)
 
 
 def _is_number(v: Any) -> bool:
@@ -278,6 +297,10 @@ class Session:
     note: str = ""  # e.g. that the agent count was cut
     shown: int = 0  # the year shown, as steps from the start (<= computed)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    token: str = field(default_factory=lambda: uuid.uuid4().hex[:12])  # names this run in the browser
+    # what the page's board draws, per year (sim.viz.frames builds them; kept so each is built once)
+    frames: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    extremes: list[dict[str, tuple[float, float]]] = field(default_factory=list, repr=False)
 
     @property
     def computed(self) -> int:
@@ -305,6 +328,12 @@ class Session:
             run.model.step()
         for run in self.runs:
             run.records.append(record(run.model))
+
+    def advance(self) -> None:
+        """Run the models one year on without changing the year shown (the page computes ahead)."""
+        with self.lock:
+            if self.computed < self.horizon:
+                self._advance_models()
 
     def step(self) -> None:
         """Show the next year: a recorded one, or the models step (the runs stay in step)."""
@@ -422,18 +451,25 @@ class View:
     line: str = "official"  # key of sim.poverty.POVERTY_LINES
 
 
-_QUERY_KEYS = {"preset": "preset", "cap": "cap_level", "enf": "enforcement", "dec": "decentralization",
-               "reform": "reform", "seed": "seed", "compare": "compare", "map": "map"}
+_QUERY_KEYS = {"preset": "preset", "seed": "seed", "compare": "compare", "map": "map"}
+# short URL names of the presets' main controls (earlier URLs used them)
+_ALIASES = {"cap": "policy.cap.level", "enf": "policy.enforcement.intensity", "dec": "policy.decentralization.rate",
+            "reform": "policy.reform.enabled"}
+
+
+def _url_value(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
 
 
 def to_query(settings: Settings, year: int | None, view: View) -> str:
     """The URL query string that restores ``settings``, the year shown and ``view``."""
-    q: dict[str, Any] = {}
-    default = Settings()
-    for key, attr in _QUERY_KEYS.items():
-        value = getattr(settings, attr)
-        if key in ("preset", "seed", "map") or value != getattr(default, attr):
-            q[key] = int(value) if isinstance(value, bool) else value
+    q: dict[str, Any] = {"preset": settings.preset, "seed": settings.seed, "map": settings.map}
+    if settings.compare:
+        q["compare"] = settings.compare
+    preset = dict(PRESETS[settings.preset].policy) if settings.preset in PRESETS else {}
+    for key, value in settings.policy:
+        if preset.get(key, None) != value or key not in preset:
+            q[key[len("policy."):]] = _url_value(value)
     if year is not None:
         q["year"] = year
     if view.colour != View.colour:
@@ -448,41 +484,45 @@ def from_query(query: str | None, first: Settings) -> tuple[Settings, int | None
 
     Returns the problems found as one-line messages (``field: what is wrong; what is allowed``);
     a bad entry is left at its default rather than failing the page."""
-    values: dict[str, Any] = {}
+    from .policies import parse_value
+
+    pairs = parse_qsl(query or "", keep_blank_values=True)
+    named = {key: raw for key, raw in pairs if key in _QUERY_KEYS}
+    problems: list[str] = []
+    settings = first
+    for attr, allowed in (("preset", PRESETS), ("map", MAPS)):
+        if attr in named and named[attr] not in allowed:
+            problems.append(f"URL: {attr}: got {named[attr]!r}; expected one of {', '.join(allowed)}")
+            del named[attr]
+    if named.get("compare") and named["compare"] not in PRESETS:
+        problems.append(f"URL: compare: got {named['compare']!r}; expected one of {', '.join(PRESETS)}")
+        named["compare"] = NO_COMPARISON
+    if "preset" in named:  # the preset's own values, then what the URL changes
+        settings = preset_settings(named["preset"], first.seed, first.compare, first.map)
+    settings = replace(settings, **{_QUERY_KEYS[k]: v for k, v in named.items() if k != "preset"})
     year: int | None = None
     view = View()
-    problems: list[str] = []
-    types = {f.name: f.type for f in fields(Settings)}
-    for key, raw in parse_qsl(query or "", keep_blank_values=True):
+    for key, raw in pairs:
         try:
             if key in _QUERY_KEYS:
-                attr = _QUERY_KEYS[key]
-                kind = types[attr]
-                if attr == "reform":
-                    if raw not in ("0", "1", "true", "false"):
-                        raise ValueError("expected 0 or 1")
-                    values[attr] = raw in ("1", "true")
-                elif kind in ("float", float):
-                    number = float(raw)
-                    if not np.isfinite(number) or number < 0:
-                        raise ValueError("expected a number >= 0")
-                    values[attr] = number
-                else:
-                    values[attr] = raw
+                continue
+            if key in _ALIASES or "." in key:
+                name = _ALIASES.get(key, f"policy.{key}")
+                value = parse_value(name, raw)
+                settings = settings.with_policy(name, value)
+                if key == "cap":  # cap=0 meant no cap
+                    settings = settings.with_policy("policy.cap.enabled", value > 0)
+                    if value <= 0:
+                        settings = replace(settings, policy=tuple(p for p in settings.policy
+                                                                  if p[0] != "policy.cap.level"))
             elif key == "year":
                 year = int(raw)
             elif key == "colour":
                 view = replace(view, colour=raw)
             elif key == "line":
                 view = replace(view, line=raw)
+        except InputError as exc:
+            problems.append(f"URL: {exc.field}: {exc.message}")
         except ValueError as exc:
             problems.append(f"URL: {key}: got {raw!r}; {exc}")
-    settings = replace(first, **values)
-    for attr, allowed in (("preset", PRESETS), ("map", MAPS)):
-        if getattr(settings, attr) not in allowed:
-            problems.append(f"URL: {attr}: got {getattr(settings, attr)!r}; expected one of {', '.join(allowed)}")
-            settings = replace(settings, **{attr: getattr(first, attr)})
-    if settings.compare and settings.compare not in PRESETS:
-        problems.append(f"URL: compare: got {settings.compare!r}; expected one of {', '.join(PRESETS)}")
-        settings = replace(settings, compare=NO_COMPARISON)
     return settings, year, view, problems

@@ -157,10 +157,15 @@ def _jump(pg, year: int) -> None:
                         " el.dispatchEvent(new Event('change')); }", year)
 
 
+MAP_CIRCLES = "el => [...el.querySelectorAll('circle.city')].map(c => c.getAttribute('r') + c.getAttribute('fill')).join()"
+MAP_LABELS = "el => [...el.querySelectorAll('.city-label')].map(t => t.textContent)"
+
+
 # --------------------------------------------------------------------------------------- tests
 def test_page_loads_offline_with_live_charts(page):
     assert page.locator(CHARTS).count() == 5
-    assert page.locator(".hukou-map .js-plotly-plot").count() == 1
+    assert page.locator(".hukou-map svg circle.city").count() == 12  # the map: one circle per city
+    assert page.locator(".hukou-plot .js-plotly-plot").count() == 4
     assert _counter(page) == "Step 0 of 40 · year 1982"
     assert page.locator(".what-happened").inner_text().startswith("1982")
     numbers = page.locator(".key-numbers").inner_text()
@@ -175,13 +180,13 @@ def test_step_back_and_jump(page):
     _wait_year(page, 1983)
     page.locator(".step-button").click()
     _wait_year(page, 1984)
-    map_1984 = page.eval_on_selector(".hukou-map .js-plotly-plot", "el => JSON.stringify(el.data[1].marker.size)")
+    map_1984 = page.eval_on_selector(".hukou-map", MAP_CIRCLES)
     page.locator(".back-button").click()
     _wait_year(page, 1983)
     assert _counter(page) == "Step 1 of 40 · year 1983"
     page.locator(".step-button").click()  # forward again: the recorded year, the same numbers
     _wait_year(page, 1984)
-    again = page.eval_on_selector(".hukou-map .js-plotly-plot", "el => JSON.stringify(el.data[1].marker.size)")
+    again = page.eval_on_selector(".hukou-map", MAP_CIRCLES)
     assert again == map_1984
     _jump(page, 2001)
     _wait_year(page, 2001)
@@ -240,18 +245,17 @@ def test_play_ten_seconds_then_pause_on_the_year_shown(page):
 def test_china_map_names_cities_and_shows_them_on_hover(browser, server):
     pg = _open(browser, server + "?map=china")
     try:
-        labels = pg.eval_on_selector(".hukou-map .js-plotly-plot",
-                                     "el => el.data.flatMap(t => t.mode === 'text' ? t.text : [])")
+        labels = pg.eval_on_selector(".hukou-map", MAP_LABELS)
         assert "Beijing 北京" in labels and "Shanghai 上海" in labels and "Chongqing 重庆" in labels
-        svg_text = pg.eval_on_selector(".hukou-map", "el => [...el.querySelectorAll('text')].map(t => t.textContent)")
-        assert "Chengdu 成都" in svg_text  # drawn, not only in the data
-        outlines = pg.eval_on_selector(".hukou-map .js-plotly-plot", "el => el.data[0].x.length")
-        assert outlines > 1000  # the province outlines are drawn under the cities
+        assert "Chengdu 成都" in labels
+        assert pg.locator(".hukou-map svg circle.city").count() == 36
+        outline = pg.eval_on_selector(".hukou-map .map-outline", "el => el.getAttribute('d').split('L').length")
+        assert outline > 1000  # the province outlines are drawn under the cities
         # hover the largest circle: its name, residents, migrants, hukou share and poverty
-        pg.eval_on_selector(".hukou-map .js-plotly-plot",
-                            "el => Plotly.Fx.hover(el, [{curveNumber: 2, pointNumber: 0}])")
-        pg.wait_for_function("() => document.querySelector('.hukou-map .hoverlayer').textContent.includes('residents')")
-        hover = pg.eval_on_selector(".hukou-map .hoverlayer", "el => el.textContent")
+        pg.eval_on_selector(".hukou-map", "el => [...el.querySelectorAll('circle.city')].sort((a, b) =>"
+                            " b.r.baseVal.value - a.r.baseVal.value)[0].dispatchEvent(new MouseEvent('mouseenter'))")
+        pg.locator(".hukou-map .map-tip").wait_for()
+        hover = pg.locator(".hukou-map .map-tip").inner_text()
         assert "Shanghai" in hover and "residents" in hover and "migrants" in hover and "urban hukou" in hover
         assert "poverty" in hover
         _screenshot(pg, "demo-china")
@@ -267,15 +271,14 @@ def test_side_by_side_has_its_own_plots_and_a_difference_view(browser, server):
         assert pg.locator(".difference-map").count() == 1 and pg.locator(".difference-plot").count() == 1
         _jump(pg, 2000)
         _wait_year(pg, 2000)
-        named = "el => el.data.flatMap(t => t.mode === 'text' ? t.text : [])"
-        a = pg.eval_on_selector(".run-a .hukou-map .js-plotly-plot", named)
-        b = pg.eval_on_selector(".run-b .hukou-map .js-plotly-plot", named)
+        a = pg.eval_on_selector(".run-a .hukou-map", MAP_LABELS)
+        b = pg.eval_on_selector(".run-b .hukou-map", MAP_LABELS)
         assert a == b and "Beijing 北京" in a  # the same cities named on both maps
         ranges = "el => JSON.stringify([el.layout.yaxis.range, el.layout.xaxis.range])"
         assert (pg.eval_on_selector(".run-a .poverty-plot .js-plotly-plot", ranges)
                 == pg.eval_on_selector(".run-b .poverty-plot .js-plotly-plot", ranges))  # shared axes
-        diff = pg.eval_on_selector(".difference-map .js-plotly-plot", "el => el.data[1].marker.color")
-        assert any(abs(v) > 0 for v in diff)  # the cap moved people: B - A is not zero everywhere
+        diff = pg.eval_on_selector_all(".difference-map circle.city", "els => els.map(c => Number(c.dataset.value))")
+        assert len(diff) == 36 and any(abs(v) > 0 for v in diff)  # the cap moved people: B - A is not zero
         assert "B − A" in pg.locator(".difference-view").inner_text()
         _screenshot(pg, "demo-side-by-side")
         assert pg.problems == []
@@ -332,10 +335,14 @@ def test_exports_chart_png_and_data_csv(page, tmp_path):
     csv = Path(got.value.path()).read_text()
     assert csv.splitlines()[0].startswith("run,") and "zipf_exponent" in csv.splitlines()[0]
     assert len(csv.splitlines()) == 3  # header, 1982, 1983
-    page.locator(".hukou-map").hover()
     with page.expect_download() as got:
-        page.locator(".hukou-map .modebar-btn[data-title='Download plot as a PNG'], "
-                     ".hukou-map .modebar-btn[data-title='Download plot as a png']").first.click()
+        page.locator(".hukou-map .map-png").click()
+    assert Path(got.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert got.value.suggested_filename == "hukou-sim-run0-map-1983.png"
+    page.locator(".poverty-plot").hover()
+    with page.expect_download() as got:
+        page.locator(".poverty-plot .modebar-btn[data-title='Download plot as a PNG'], "
+                     ".poverty-plot .modebar-btn[data-title='Download plot as a png']").first.click()
     assert Path(got.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert page.problems == []
 
@@ -374,11 +381,15 @@ def test_poverty_line_picker_switches_plots_and_meaning(page):
         pytest.skip("the model reports the official poverty line only (sim.poverty not merged yet)")
     other = next(k for k in lines if k != "official")
     before = page.eval_on_selector(".poverty-plot .js-plotly-plot", "el => JSON.stringify(el.data.map(t => t.y))")
+    fills = page.eval_on_selector(".hukou-map", MAP_CIRCLES)
     page.locator(".menuable__content__active .v-list-item", has_text=lines[other].label).first.click()
     page.locator(".line-meaning", has_text=lines[other].meaning[:40]).wait_for()
     page.wait_for_function("old => JSON.stringify(document.querySelector('.poverty-plot .js-plotly-plot').data"
                            ".map(t => t.y)) !== old", arg=before)
     page.wait_for_function("k => location.search.includes('line=' + k)", arg=other)
+    # the map is coloured by poverty at the chosen line, and says which line
+    assert page.eval_on_selector(".hukou-map", MAP_CIRCLES) != fills
+    assert lines[other].label in page.locator(".hukou-map .map-subtitle").inner_text()
     assert page.problems == []
 
 
@@ -404,9 +415,8 @@ def test_lesson_1_walk(browser, server):
         # Question 1: before 1990 the two maps are the same
         _jump(pg, 1989)
         _wait_year(pg, 1989)
-        sizes = "el => JSON.stringify(el.data[el.data.length - 2].marker.size)"
-        assert (pg.eval_on_selector(".run-a .hukou-map .js-plotly-plot", sizes)
-                == pg.eval_on_selector(".run-b .hukou-map .js-plotly-plot", sizes))
+        sizes = "el => [...el.querySelectorAll('circle.city')].map(c => c.getAttribute('r')).join()"
+        assert pg.eval_on_selector(".run-a .hukou-map", sizes) == pg.eval_on_selector(".run-b .hukou-map", sizes)
         # Press Play, pause around 1995 (on the year shown)
         pg.eval_on_selector(".speed-slider", "el => { el.value = 2; el.dispatchEvent(new Event('input'));"
                             " el.dispatchEvent(new Event('change')); }")
