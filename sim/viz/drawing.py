@@ -98,19 +98,21 @@ def draw_map(ax: "Axes", model: "MigrationModel", colour_by: str = "poverty", si
     snap = snap if snap is not None else snapshot(model)
     x, y, xlabel, ylabel = positions(model)
     values = snap.poverty_rate if colour_by == "poverty" else snap.migrant_share
-    size_ref = float(size_ref if size_ref is not None else max(snap.population.max(), 1.0))
+    size_ref = float(size_ref if size_ref is not None else max(snap.population[model.network.cities].max(), 1.0))
 
-    edges = [((x[a], y[a]), (x[b], y[b])) for a, b in model.network.graph.edges()]
+    city = model.network.cities  # a province's towns node is many places, not a point on the map
+    edges = [((x[a], y[a]), (x[b], y[b])) for a, b in model.network.graph.edges() if city[a] and city[b]]
     if edges:
         ax.add_collection(LineCollection(edges, colors="0.6", linewidths=0.6, alpha=0.45, zorder=1))
-    active = snap.active
+    active = snap.active & city
     sizes = marker_sizes(snap.population, size_ref)
     norm = Normalize(0.0, vmax)
     sc = ax.scatter(x[active], y[active], s=sizes[active], c=values[active], cmap=cmap, norm=norm,
                     edgecolors=np.where(snap.capped[active], "black", "white"),
                     linewidths=np.where(snap.capped[active], 2.0, 0.6), zorder=3)
-    if (~active).any():
-        ax.scatter(x[~active], y[~active], s=60, facecolors="none", edgecolors="0.3", linestyles="--",
+    dormant = ~snap.active & city
+    if dormant.any():
+        ax.scatter(x[dormant], y[dormant], s=60, facecolors="none", edgecolors="0.3", linestyles="--",
                    linewidths=1.0, zorder=2)
     for i in largest(snap.population, LABELLED, active):
         ax.annotate(model.network.names[i], (x[i], y[i]), xytext=(0, 7 + np.sqrt(sizes[i]) / 2),
