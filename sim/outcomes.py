@@ -165,7 +165,10 @@ def compute(model: "MigrationModel") -> dict[str, float]:
 
 
 def _poverty_outcomes(incomes: np.ndarray, weights: np.ndarray, group: np.ndarray, official: float) -> dict:
-    """FGT 0/1/2 by group at every line (FGT is additively decomposable, so groups combine by people)."""
+    """FGT 0/1/2 by group at every line (FGT is additively decomposable, so groups combine by people).
+
+    ``incomes`` are sorted (:func:`compute` sorts them once), so the poor at a line are a prefix: only they
+    enter the sums (the others add exact zeros)."""
     people = np.bincount(group, weights=weights, minlength=5)
     # reported group -> the outcome groups it is made of
     members = {"": [RURAL, FLOATING, CONVERTED, VILLAGERS, NATIVES], "migrant_": [FLOATING],
@@ -173,7 +176,8 @@ def _poverty_outcomes(incomes: np.ndarray, weights: np.ndarray, group: np.ndarra
     out = {}
     for key, line in POVERTY_LINES.items():
         z = line.value(official, incomes, weights)
-        by_group = fgt_by_group(incomes, weights, group, 5, z, people)
+        k = int(np.searchsorted(incomes, z, side="left"))  # incomes[:k] < z
+        by_group = fgt_by_group(incomes[:k], weights[:k], group[:k], 5, z, people)
         for prefix, gs in members.items():
             n = people[gs].sum()
             values = (people[gs, None] * by_group[gs]).sum(axis=0) / n if n > 0 else np.zeros(3)

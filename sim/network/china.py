@@ -17,7 +17,7 @@ from sim.errors import InputError
 from .checks import _int_param
 from .china_overrides import OVERRIDES_FILE, apply_overrides, read_overrides
 from .core import CityNetwork, _assemble
-from .geometry import _haversine, _project
+from .geometry import EARTH_RADIUS_KM, _haversine, _project
 
 CHINA_CENTRE = (104.0, 35.0)
 """(lon, lat) in degrees: centre of the equirectangular projection of the china network."""
@@ -142,9 +142,18 @@ def _dedupe_china(n_cities: int, overrides: str | Path | None = OVERRIDES_FILE,
     kept: list[int] = []
     absorbed: dict[int, list[int]] = {}
     radius = merge_radius_km(pop)
+    # candidate hosts: earlier places within the largest merge radius (a k-d tree on the unit sphere,
+    # chord length for great-circle km), so each place is checked against a handful of places, not all
+    from scipy.spatial import cKDTree
+
+    phi, lam = np.radians(lat), np.radians(lon)
+    xyz = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+    reach = 2.0 * np.sin(float(radius.max(initial=0.0)) / (2.0 * EARTH_RADIUS_KM)) * (1 + 1e-9)
+    near = cKDTree(xyz).query_ball_point(xyz, reach)
+    is_kept = np.zeros(len(places), bool)
     for i in range(len(places)):
-        if kept:
-            k = np.asarray(kept)
+        k = np.array(sorted(j for j in near[i] if j < i and is_kept[j]), dtype=int)
+        if len(k):
             d = _haversine(lon[i], lat[i], lon[k], lat[k])
             inside = d <= radius[k]
             if inside.any() and not _is_administrative_city(places[i]):
@@ -152,6 +161,7 @@ def _dedupe_china(n_cities: int, overrides: str | Path | None = OVERRIDES_FILE,
                 absorbed.setdefault(host, []).append(i)
                 continue
         kept.append(i)
+        is_kept[i] = True
         if len(kept) == n_cities:
             break
     return kept, absorbed
@@ -213,13 +223,15 @@ def _towns(places: list[dict[str, Any]], pop: np.ndarray, lon: np.ndarray, lat: 
     """
     every, _ = _dedupe_china(10**9, table)
     kept_set = set(kept)
-    rest = [i for i in every if i not in kept_set]
+    rest = np.array([i for i in every if i not in kept_set], dtype=int)
+    kept_arr = np.asarray(kept, dtype=int)
+    prov_of = np.array([province_of(p) for p in places])
     out: dict[str, tuple[float, float, float, float]] = {}
     for prov, urban in province_urban_population().items():
-        cities = [i for i in kept if province_of(places[i]) == prov]
+        cities = kept_arr[prov_of[kept_arr] == prov]
         residual = urban - float(pop[cities].sum())
-        smaller = np.array([i for i in rest if province_of(places[i]) == prov], dtype=int)
-        where = smaller if len(smaller) else np.array(cities, dtype=int)
+        smaller = rest[prov_of[rest] == prov] if len(rest) else rest
+        where = smaller if len(smaller) else cities
         if residual < TOWNS_MIN_PEOPLE or not len(where):
             continue
         w = pop[where]
