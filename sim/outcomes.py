@@ -9,7 +9,7 @@ import numpy as np
 from . import metrics
 from .households import guarantee_cells
 from .poverty import GROUP_PREFIXES, MEASURES, POVERTY_LINES, column, fgt_by_group
-from .state import DANGEROUS, FORMAL, FORMAL_HOUSING, HOME, VILLAGE_ROOM
+from .state import DANGEROUS, FORMAL, HOME, VILLAGE_ROOM
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import MigrationModel
@@ -86,14 +86,12 @@ NBS_RESIDENCE_YEAR = 2013  # first year of the NBS integrated household survey (
 RURAL, FLOATING, CONVERTED, VILLAGERS, NATIVES = range(5)
 
 
-def compute(model: "MigrationModel") -> dict[str, float]:
-    """All outputs for the model's current state (people, yuan/year, shares)."""
-    p, m, v, c = model.p, model.migrants, model.villagers, model.cities
-    line = p["poverty_line"]
-    at_home = m.location == HOME
-    migrant_group = np.where(at_home, RURAL, np.where(m.urban_hukou, CONVERTED, FLOATING))
+def urban_income_cells(model: "MigrationModel") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Villagers' and natives' incomes (yuan a year) and people, by city and income decile, the urban guarantee
+    reaching its coverage share of each decile: (villager incomes, villager people, native incomes, native
+    people).  Migrants and rural people are counted one agent at a time beside them."""
+    p, v, c = model.p, model.villagers, model.cities
     deciles = model.native_income.shape[1]
-    # villagers and natives by income decile; the guarantee reaches a share of each decile (its coverage)
     v_income, v_weight = guarantee_cells(model.villager_decile_income.ravel(),
                                          np.repeat(np.bincount(v.city, weights=v.weight, minlength=c.natives.size)
                                                    / deciles, deciles),
@@ -101,6 +99,16 @@ def compute(model: "MigrationModel") -> dict[str, float]:
     n_income, n_weight = guarantee_cells(model.native_income.ravel(),
                                          np.repeat((c.natives + c.urban_movers) / deciles, deciles),
                                          model.urban_guarantee, p["dibao_coverage"])
+    return v_income, v_weight, n_income, n_weight
+
+
+def compute(model: "MigrationModel") -> dict[str, float]:
+    """All outputs for the model's current state (people, yuan/year, shares)."""
+    p, m, v, c = model.p, model.migrants, model.villagers, model.cities
+    line = p["poverty_line"]
+    at_home = m.location == HOME
+    migrant_group = np.where(at_home, RURAL, np.where(m.urban_hukou, CONVERTED, FLOATING))
+    v_income, v_weight, n_income, n_weight = urban_income_cells(model)
     incomes = np.concatenate([m.income, v_income, n_income])
     weights = np.concatenate([m.weight, v_weight, n_weight])
     group = np.concatenate([migrant_group, np.full(len(v_income), VILLAGERS), np.full(len(n_income), NATIVES)])

@@ -106,7 +106,7 @@ class HukouCap(Policy):
     def filter_moves(self, model: "MigrationModel", rows: np.ndarray, destination: np.ndarray) -> np.ndarray:
         """Capped cities issue residence permits only up to the room left under the cap; the
         newcomers refused stay where they are (the evicted go home)."""
-        m, c, C = model.migrants, model.cities, model.n_cities
+        m, C = model.migrants, model.n_cities
         here = m.location[rows]
         new = (destination != here) & (destination >= 0)
         inflow = np.bincount(destination[new], weights=m.weight[rows][new], minlength=C)

@@ -147,19 +147,11 @@ def poverty_line_values(model: "MigrationModel") -> dict[str, float]:
     Lines that depend on the year's incomes (the relative line) see the same people the model's outputs
     count: migrants and rural people one by one, villagers and natives by income decile, with the urban
     guarantee reaching its coverage share of each decile."""
-    from sim.households import guarantee_cells
+    from sim.outcomes import urban_income_cells
     from sim.poverty import POVERTY_LINES
 
-    p, m, v, c = model.p, model.migrants, model.villagers, model.cities
-    deciles = model.native_income.shape[1]
-    n = c.natives.size
-    v_income, v_weight = guarantee_cells(
-        model.villager_decile_income.ravel(),
-        np.repeat(np.bincount(v.city, weights=v.weight, minlength=n) / deciles, deciles),
-        model.urban_guarantee, p["dibao_coverage"])
-    n_income, n_weight = guarantee_cells(model.native_income.ravel(),
-                                         np.repeat((c.natives + c.urban_movers) / deciles, deciles),
-                                         model.urban_guarantee, p["dibao_coverage"])
+    p, m = model.p, model.migrants
+    v_income, v_weight, n_income, n_weight = urban_income_cells(model)
     incomes = np.concatenate([m.income, v_income, n_income])
     weights = np.concatenate([m.weight, v_weight, n_weight])
     official = float(p["poverty_line"])
