@@ -134,17 +134,19 @@ def china_section() -> str:
 
 CHINA_TEXT = CHINA_MARK + """
 *From the stored runs of `hukou-sim calibrate --method abc --scenario china --agents 20000 --particles 100
---generations 4` (posterior written {created}) and `hukou-sim sweep experiments/cap_vs_neutral_robust.toml --report`
+--generations 6` (posterior written {created}) and `hukou-sim sweep experiments/cap_vs_neutral_robust.toml --report`
 (30 posterior draws x 3 replications x 5 scenarios = 450 runs at 20,000 agents); rendered by
 `python docs/make_robustness.py --china-only`.*
 
 **The posterior.** {particles} particles, {gens} generations, {sims} simulations at {agents} agents (the
-resolution that fits the 2-hour budget on 2 cores: 32 minutes on a loaded machine). The last tolerance is
+resolution that fits the 2-hour budget on 2 cores: 50 minutes in two sittings, on a machine shared with
+other work; the second resumed from the store and repeated none of the first's simulations). The last tolerance is
 {eps:.2f} band units (median distance of the final particles {median:.2f}): the draws miss the fitted targets
 by about {median:.1f} bands on average (root mean square), against {nm:.2f} for the Nelder–Mead point of
 `china_calibrated`.
 This is a **wide** posterior: more generations would narrow it, and the conclusions below that hold across it
-would then hold a fortiori; some that flip here might stop flipping.
+would most likely still hold (the narrower posterior lies inside this one); some that flip here might stop
+flipping.
 
 | parameter | prior box | posterior mean | 90% credible interval |
 |---|---|---|---|

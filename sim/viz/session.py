@@ -89,9 +89,11 @@ class MapPreset:
 MAPS: dict[str, MapPreset] = {
     "synthetic": MapPreset("Synthetic network (12 cities)", DEFAULT_BASE),
     # the `china` scenario's GeoNames cities, cut to the 36 largest and 5,000 agents: a year takes ~4 ms; every
-    # urban person lives in one of them (no towns nodes: a class watches the cities it can see)
+    # urban person lives in one of them (no towns nodes: a class watches the cities it can see); the presets and
+    # sliders set the caps (the scenario's history has the 2017 master plans' caps, which the sliders do not move)
     "china": MapPreset("China: the 36 largest cities", "china",
-                       (("network.n_cities", 36), ("network.towns", False), ("simulation.n_agents", 5000),
+                       (("network.n_cities", 36), ("network.towns", False), ("policy.cap.enabled", False),
+                        ("policy.cap.plan", ""), ("simulation.n_agents", 5000),
                         ("simulation.decision_rounds", 2))),
 }
 

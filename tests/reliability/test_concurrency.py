@@ -5,7 +5,9 @@ sweep: every run any of them reported stored is present exactly once, and equal 
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import time
@@ -55,7 +57,12 @@ def test_fresh_while_another_sweep_writes_is_refused(tmp_path, reference_store):
     a = sweep_proc(exp, store, "--backend", "serial")
     try:
         assert wait_for(lambda: stored(store) >= 1)
-        r = cli("sweep", str(exp), "--store", str(store), "--fresh", "--yes", "--backend", "serial", timeout=120)
+        # hold A mid-sweep (it keeps its lock), so a slow start of the second command cannot let A finish first
+        os.kill(a.pid, signal.SIGSTOP)
+        try:
+            r = cli("sweep", str(exp), "--store", str(store), "--fresh", "--yes", "--backend", "serial", timeout=120)
+        finally:
+            os.kill(a.pid, signal.SIGCONT)
         assert_one_line(r.returncode, r.stderr, "in use by another process")
         out_a, err_a = finish(a)
     finally:
