@@ -43,11 +43,10 @@ from scipy import stats as _st
 
 from ..errors import InputError
 from ..runner.seeds import stable_hash
-from ..scenario import load_scenario
 from ..stats import effective_sample_size, weighted_quantile
-from .fit import FREE_PARAMETERS, FreeParameter, steps_for
+from .fit import FREE_PARAMETERS, FreeParameter, setup
 from .simulate import Candidate, Simulator, seeds_for
-from .targets import TargetSet, loss, target_set
+from .targets import TargetSet, loss
 
 METHOD = ("ABC-SMC (population Monte Carlo ABC, Beaumont et al. 2009) with adaptive tolerance: alpha-quantile of "
           "the previous generation's distances; Gaussian perturbation kernel with twice the weighted covariance; "
@@ -170,12 +169,7 @@ def run_abc(scenario: str = "china", *, free: Sequence[FreeParameter] = FREE_PAR
             backend: str = "process", workers: int | None = None, address: str | None = None,
             progress: Callable[[str], None] | None = None, backend_obj: Any = None) -> ABCResult:
     """Run ABC-SMC; every simulation through ``backend`` into ``store`` (a rerun resumes)."""
-    free = tuple(free)
-    if not free:
-        raise InputError("--free", "free", "no free parameters; give at least one")
-    ts = targets if targets is not None else target_set()
-    base = load_scenario(scenario, overrides)
-    steps = steps_for(base, ts.all)
+    free, ts, base, steps = setup(scenario, free, targets, overrides)
     s = settings
     low = np.array([f.low for f in free])
     high = np.array([f.high for f in free])

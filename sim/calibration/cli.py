@@ -164,7 +164,8 @@ MAX_BUDGET = 100_000
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from ..cli import check_int, check_seed
     from ..outputs import check_file_target
-    from .simulate import check_backend_args, default_store
+    from ..runner.backends import check_backend_args
+    from .simulate import default_store
 
     agents = P.BY_KEY["simulation.n_agents"]  # the schema's bounds, as in scenario files
     check_int(args.agents, "--agents", int(agents.low), int(agents.high))

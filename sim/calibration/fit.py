@@ -149,6 +149,18 @@ class _Budget(Exception):
     """Raised inside the objective when the evaluation budget is spent."""
 
 
+def setup(scenario: str | Scenario, free: Sequence[FreeParameter], targets: TargetSet | None,
+          overrides: Mapping[str, Any] | None) -> tuple[tuple[FreeParameter, ...], TargetSet, Scenario, int]:
+    """What every calibration method starts from: the free parameters (at least one), the target set
+    (default: all fit targets but the held-out ones), the base scenario and the years to run."""
+    free = tuple(free)
+    if not free:
+        raise InputError("--free", "free", "no free parameters; give at least one")
+    ts = targets if targets is not None else target_set()
+    base = load_scenario(scenario, overrides)
+    return free, ts, base, steps_for(base, ts.all)
+
+
 def calibrate(scenario: str | Scenario = "china", *, free: Sequence[FreeParameter] = FREE_PARAMETERS,
               targets: TargetSet | None = None, replications: int = 2, budget: int = 60, seed: int = 2024,
               overrides: Mapping[str, Any] | None = None,
@@ -167,12 +179,7 @@ def calibrate(scenario: str | Scenario = "china", *, free: Sequence[FreeParamete
         raise InputError("--replications", "replications", f"got {replications}; expected an integer >= 1")
     if budget < 1:
         raise InputError("--budget", "budget", f"got {budget}; expected an integer >= 1")
-    free = tuple(free)
-    if not free:
-        raise InputError("--free", "free", "no free parameters; give at least one")
-    ts = targets if targets is not None else target_set()
-    base = load_scenario(scenario, overrides)
-    steps = steps_for(base, ts.all)
+    free, ts, base, steps = setup(scenario, free, targets, overrides)
     seeds = seeds_for(seed, "crn", 0, replications)  # common random numbers: the same for every candidate
     fit_targets = ts.fitted
     weights = {t.name: ts.weight(t) for t in ts.all}

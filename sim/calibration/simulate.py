@@ -26,7 +26,6 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from .. import params as P
-from ..errors import InputError
 from ..runner.experiment import Task, run_key
 from ..runner.seeds import run_seed
 from ..runner.store import Store, check_file
@@ -169,13 +168,3 @@ def _target_dict(t: Target) -> dict[str, Any]:
 
 def default_store(method: str, scenario: Scenario) -> Path:
     return Path("results") / f"calibrate-{Path(scenario.source).stem}-{method}.sqlite"
-
-
-def check_backend_args(backend: str, workers: int | None, address: str | None) -> None:
-    from ..runner.backends import BACKENDS
-    if backend not in BACKENDS:
-        raise InputError("--backend", "backend", f"got {backend!r}; expected one of {', '.join(BACKENDS)}")
-    if workers is not None and workers < 1:
-        raise InputError("--workers", "workers", f"got {workers}; expected an integer >= 1")
-    if address and backend != "dask":
-        raise InputError("--address", "address", "only used with --backend dask")

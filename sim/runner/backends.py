@@ -397,13 +397,18 @@ class DaskBackend:
                 self.stop()
 
 
-def make_backend(name: str, workers: int | None = None, address: str | None = None):
+def check_backend_args(name: str, workers: int | None = None, address: str | None = None) -> None:
+    """One-line InputError for a backend name, worker count or address that cannot be used together."""
     if name not in BACKENDS:
         raise InputError("--backend", "backend", f"got {name!r}; expected one of {', '.join(BACKENDS)}")
     if workers is not None and workers < 1:
         raise InputError("--workers", "workers", f"got {workers}; expected an integer >= 1")
     if address and name != "dask":
         raise InputError("--address", "address", "only used with --backend dask")
+
+
+def make_backend(name: str, workers: int | None = None, address: str | None = None):
+    check_backend_args(name, workers, address)
     if name == "serial":
         return SerialBackend()
     if name == "process":
