@@ -31,10 +31,12 @@ def form_households(origin: np.ndarray, members: int, rng: np.random.Generator) 
 
 
 def new_households(n: int, farm_dispersion: float, rng: np.random.Generator) -> HouseholdArrays:
-    """Households with log-normal farm productivity of mean 1 and a uniform targeting draw."""
+    """Households with log-normal farm productivity of mean 1, a uniform targeting draw and a uniform draw for
+    local off-farm work (:mod:`sim.rural_industry`)."""
     s = farm_dispersion
     farm = rng.lognormal(-s * s / 2, s, n) if s > 0 else np.ones(n)
-    return HouseholdArrays(farm_productivity=farm, targeting=rng.random(n), support=np.zeros(n))
+    return HouseholdArrays(farm_productivity=farm, targeting=rng.random(n), support=np.zeros(n),
+                           industry_draw=rng.random(n))
 
 
 def pooled_income(household: np.ndarray, at_home: np.ndarray, weight: np.ndarray, earnings: np.ndarray,

@@ -60,9 +60,10 @@ class Market:
     job_barrier: float = 0.0
 
 
-def place_values(market: Market, skill, health, origin, location, candidates, farm=None) -> np.ndarray:
+def place_values(market: Market, skill, health, origin, location, candidates, farm=None, local=None) -> np.ndarray:
     """Net value (yuan/year) of each candidate place for each agent; candidates (n, K), HOME = rural home.
-    ``farm`` is each agent's household farm productivity (1 when omitted)."""
+    ``farm`` is each agent's household farm productivity (1 when omitted); ``local`` its off-farm earnings at
+    home (yuan/year before skill and health, :mod:`sim.rural_industry`; none when omitted)."""
     at_home = candidates == HOME
     city = np.where(at_home, 0, candidates)
     # per-city parts first (C values), so each agent-place pair needs few gathers
@@ -74,6 +75,8 @@ def place_values(market: Market, skill, health, origin, location, candidates, fa
     rent = np.where(earnings >= market.housing_threshold * formal_rent, formal_rent, market.village_rent[city])
     city_value = earnings - rent + amenity[city]
     farm_income = market.rural_income[origin] if farm is None else farm * market.rural_income[origin]
+    if local is not None:
+        farm_income = farm_income + local
     home_value = skill * health * farm_income + market.service_weight * market.rural_services
     value = np.where(at_home, home_value[:, None], city_value)
     # one-off moving cost, spread over the horizon
@@ -97,10 +100,10 @@ def sampled_city_correction(noise: float, k: int) -> float:
 
 
 def utilities(market: Market, skill, health, origin, location, candidates, noise: float = 0.0,
-              farm=None) -> np.ndarray:
+              farm=None, local=None) -> np.ndarray:
     """Log utility of each candidate (columns: home, current place, heard-of cities); -inf for
     duplicates and closed cities (not choosable)."""
-    value = place_values(market, skill, health, origin, location, candidates, farm)
+    value = place_values(market, skill, health, origin, location, candidates, farm, local)
     u = np.log(np.maximum(value, UTILITY_FLOOR)) + market.home_attachment * (candidates == HOME)
     u[:, 2:] -= sampled_city_correction(noise, candidates.shape[1] - 2)
     closed = (candidates != HOME) & ~market.open[np.maximum(candidates, 0)]

@@ -12,7 +12,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import economy, government, health, households, migration, mobility
+from . import economy, government, health, households, migration, mobility, rural_industry
 from . import outcomes as out
 from . import params as P
 from .agents import LocalGovernment, Migrant, UrbanVillager
@@ -269,6 +269,16 @@ class MigrationModel(mesa.Model):
         self.formal_rent = economy.formal_rent(p["formal_rent"] * rent_index, size, p["reference_city_size"],
                                                p["formal_rent_elasticity"])
         self._refresh_market()
+        # local off-farm work (township and village enterprises): observed jobs over the people at home
+        jobs = self.history.rural_industry_jobs(self.year) if self.history is not None else 0.0
+        self.industry_share = rural_industry.job_share(jobs, float(m.weight[at_home].sum()))
+        self.industry_wage = p["rural_industry_wage_ratio"] * self.informal_wage
+
+    def local_earnings(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Off-farm earnings at home of the migrant rows (yuan/year, before skill and health)."""
+        m = self.migrants
+        return rural_industry.local_earnings(self.households.industry_draw[m.household[rows]], self.industry_share,
+                                             self.industry_wage[m.origin[rows]])
 
     def _refresh_market(self) -> None:
         """Recompute what migrants see of each city from where everyone is now."""
@@ -321,7 +331,8 @@ class MigrationModel(mesa.Model):
             p["fixed_cost"] + p["distance_cost"] * self.network.distance_km) / p["cost_horizon"]
         np.fill_diagonal(value, self.wage - self.formal_rent + stay_amenity)
         shares = mobility.destination_shares(value, known, p["choice_noise"])
-        flow_natives, flow_movers = mobility.flows(c.natives, c.urban_movers, shares, p["urban_mobility"])
+        rate = p["urban_mobility"] * (1.0 - self.rules.urban_mobility_block)
+        flow_natives, flow_movers = mobility.flows(c.natives, c.urban_movers, shares, rate)
         admitted = np.ones(self.n_cities)
         for policy in self._in_force():
             admitted *= policy.admit_movers(self, flow_natives.sum(axis=0) + flow_movers.sum(axis=0))
@@ -348,7 +359,8 @@ class MigrationModel(mesa.Model):
                 self._refresh_market()
             rows, cand = movers[batch], candidates[batch]
             u = migration.utilities(self.market, m.skill[rows], m.health[rows], m.origin[rows], m.location[rows], cand,
-                                    p["choice_noise"], self.households.farm_productivity[m.household[rows]])
+                                    p["choice_noise"], self.households.farm_productivity[m.household[rows]],
+                                    self.local_earnings(rows))
             # the evicted may not stay in (or return to) the city that evicted them
             u[m.evicted[rows][:, None] & (cand == m.location[rows][:, None]) & (cand != HOME)] = -np.inf
             choice = migration.choose(u, p["choice_noise"], rng)
@@ -407,7 +419,7 @@ class MigrationModel(mesa.Model):
         wage = np.select([m.job == FORMAL, m.job == INFORMAL, m.job == DANGEROUS],
                          [self.wage[loc], self.informal_wage[loc],
                           self.informal_wage[loc] * (1 + p["dangerous_wage_premium"])], 0.0)
-        farm = self.rural_income[m.origin] * self.households.farm_productivity[m.household]
+        farm = self.rural_income[m.origin] * self.households.farm_productivity[m.household] + self.local_earnings()
         m.earnings = np.where(in_city, wage, farm) * m.skill * m.health
 
     def _clear_housing(self) -> None:

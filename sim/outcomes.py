@@ -25,6 +25,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "urban_movers": ("people", "Urban-hukou people living in a city other than the one of their hukou."),
     "floating_population": ("people", "People living away from their place of hukou registration, as the census "
                                       "counts them: rural-hukou people in cities plus urban-to-urban movers."),
+    "rural_industry_workers": ("people", "Rural-hukou people at home with local off-farm work (township and village "
+                               "enterprises)."),
     "poverty_headcount": ("share", "FGT P0: share of all people below the poverty line."),
     "poverty_gap": ("share", "FGT P1: mean shortfall from the poverty line, as a share of the line."),
     "poverty_severity": ("share", "FGT P2: mean squared shortfall (weights the poorest most)."),
@@ -144,6 +146,7 @@ def compute(model: "MigrationModel") -> dict[str, float]:
         "hukou_urbanization_rate": float(people[[CONVERTED, VILLAGERS, NATIVES]].sum()) / total,
         "migrant_population": floating_w,
         "urban_movers": float(c.urban_movers.sum()),
+        "rural_industry_workers": float(m.weight[at_home & (model.local_earnings() > 0)].sum()),
         "floating_population": floating_w + float(c.urban_movers.sum()),
         "new_urban_poor": float(poor_people[FLOATING]),
         "medical_poor": float(m.weight[floating_poor & (m.income + m.medical_cost >= line)].sum()),

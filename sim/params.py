@@ -155,6 +155,9 @@ PARAMS: tuple[Param, ...] = (
       "Formal jobs per urban resident at the start, before natives take theirs.", 0.0, 10.0),
     P("economy.formal_job_growth", float, 0.04, "1/year", "Growth of formal jobs from industrial investment.", -0.2, 0.5),
     P("economy.native_employment", float, 0.45, "jobs/person", "Formal jobs held per urban-hukou resident.", 0.0, 1.0),
+    P("economy.rural_industry_wage_ratio", float, 0.5, "-",
+      "Wage of local off-farm work (township and village enterprises) relative to informal urban earnings in the "
+      "hinterland's city; the number of such jobs is the NBS series (growth_series = 'china' only).", 0.0, 10.0),
     P("economy.informal_wage_ratio", float, 0.6, "-",
       "Informal earnings as a share of the formal wage (0 = no informal sector: urban unemployment).", 0.0, 2.0),
     P("economy.informal_crowding_elasticity", float, 0.2, "-",
@@ -201,6 +204,9 @@ PARAMS: tuple[Param, ...] = (
     P("migration.urban_mobility", float, 0.0, "1/year",
       "Share of urban-hukou people (natives and urban movers) who reconsider which city to live in each year.",
       0.0, 1.0),
+    P("migration.work_unit_tie", float, 0.0, "share",
+      "Share of urban-hukou people's moves between cities stopped in the start year because housing, job and "
+      "rations came with the work unit; the urban housing reform ([policy.housing_reform]) ends it.", 0.0, 1.0),
     P("migration.return_health_threshold", float, 0.5, "health",
       "Migrants whose health is below this return home (they cannot work in the city).", 0.0, 1.0),
     # --- health and social protection ---------------------------------------------------
@@ -303,6 +309,9 @@ PARAMS: tuple[Param, ...] = (
     P("policy.temporary_residence.release", float, 0.3, "share", "Share of the movement controls still in force it lifts.", 0.0, 1.0),
     *_event("grain_rationing_end", 1993, "Grain rationing ends."),
     P("policy.grain_rationing_end.release", float, 0.5, "share", "Share of the movement controls still in force it lifts.", 0.0, 1.0),
+    *_event("housing_reform", 1998, "Work units stop allocating housing (urban housing reform)."),
+    P("policy.housing_reform.release", float, 1.0, "share", "Share of the work-unit tie on moves between cities it "
+      "lifts.", 0.0, 1.0),
     *_event("custody_end", 2003, "Custody and repatriation abolished: the last movement controls go."),
     *_event("small_town_hukou", 2001, "Small-town hukou reform."),
     P("policy.small_town_hukou.conversion_rate", float, 0.02, "1/year",

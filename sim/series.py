@@ -96,6 +96,7 @@ class ChinaHistory:
     def __init__(self, start_year: int, productivity_growth: float, farm_growth: float, dibao_growth: float):
         self.growth = bundled("china_growth")
         self.dibao = bundled("dibao_standards")
+        self.industry = bundled("china_rural_industry")
         self.start_year = start_year
         self.productivity_growth = productivity_growth
         self.farm_growth = farm_growth
@@ -113,6 +114,11 @@ class ChinaHistory:
         """Births minus deaths per person in ``year`` (NBS natural growth rate); ``fallback`` outside the series."""
         rate = self.growth.values["natural_growth_per_mille"].get(year)
         return fallback if rate is None else rate / 1000.0
+
+    def rural_industry_jobs(self, year: int) -> float:
+        """People employed in township and village enterprises (NBS); the nearest observed year outside the series."""
+        d = self.industry
+        return 1e6 * d.values["tve_employment_million"][min(max(year, d.first), d.last)]
 
     def price_level(self, year: int) -> float:
         """Consumer prices relative to 2010."""

@@ -75,6 +75,7 @@ class HouseholdArrays:
     farm_productivity: np.ndarray  # float64: multiplier of the hinterland's farm income per person (land, soil)
     targeting: np.ndarray  # float64: uniform 0..1; the guarantee reaches the household when below its coverage
     support: np.ndarray  # float64: targeted poverty-alleviation support, yuan per head a year
+    industry_draw: np.ndarray  # float64: uniform 0..1; members at home hold local off-farm jobs when below the share
 
     def __len__(self) -> int:
         return len(self.farm_productivity)

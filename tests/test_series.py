@@ -20,6 +20,10 @@ def test_bundled_series_cover_the_run_years_without_gaps():
     # 2007: 182 yuan a month urban, 840 a year rural (targets.md), deflated to 2010 prices
     assert urban == pytest.approx(12 * 182 / h.price_level(2007))
     assert rural == pytest.approx(840 / h.price_level(2007))
+    # township and village enterprise employment: observed 1982-2010, the nearest year outside
+    assert h.rural_industry_jobs(1990) == pytest.approx(92.65e6)
+    assert h.rural_industry_jobs(1981) == h.rural_industry_jobs(1982)
+    assert h.rural_industry_jobs(2020) == h.rural_industry_jobs(2010)
 
 
 def test_growth_index_uses_the_fallback_outside_the_series(tmp_path):

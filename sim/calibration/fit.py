@@ -84,6 +84,8 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("economy.rural_income", 500.0, 2000.0, "farm income per person in 1982: rural poverty in 1990"),
     FreeParameter("migration.urban_mobility", 0.0, 0.15, "urban-to-urban movers: the floating population"),
     FreeParameter("economy.skill_dispersion", 0.1, 1.0, "spread of migrants' earnings: the Gini"),
+    FreeParameter("economy.rural_industry_wage_ratio", 0.1, 1.5,
+                  "pay of local off-farm work: rural income in the 1990s, rural poverty and the income ratio"),
 )
 DIGITS = 4  # significant digits written to the calibrated scenario
 

@@ -54,6 +54,8 @@ class Rules:
     ``conversion_extra``: extra share of each city's floating population admitted to hukou (1/year).
     ``migrant_access_gain``: extra share of services migrants may use (residence permits).
     ``poverty_reach``: share of poor rural households found and lifted to the line this year.
+    ``urban_mobility_block``: share of urban-hukou people's moves between cities stopped because housing, job
+    and rations came with the work unit (danwei).
     """
 
     movement_block: float
@@ -65,13 +67,14 @@ class Rules:
     farm_income_factor: float = 1.0
     migrant_access_gain: float = 0.0
     poverty_reach: float = 0.0
+    urban_mobility_block: float = 0.0
 
     @classmethod
     def baseline(cls, p: Mapping[str, Any], n_cities: int) -> "Rules":
         """Institutions with no policy in force: the scenario's starting point."""
         return cls(movement_block=p["movement_control"], urban_dibao=p["dibao_from_start"],
                    rural_dibao=p["dibao_from_start"], rural_reimbursement=p["rural_reimbursement"],
-                   conversion_extra=np.zeros(n_cities))
+                   conversion_extra=np.zeros(n_cities), urban_mobility_block=p["work_unit_tie"])
 
 
 @dataclass

@@ -67,6 +67,21 @@ def _size_band(model: "MigrationModel", low: float, high: float) -> np.ndarray:
     return (size >= low) & (size < high)
 
 
+@register("housing_reform")
+@dataclass
+class HousingReform(Policy):
+    """Welfare housing allocation by work units ends: urban people may take a job and a home in another city.
+
+    Lifts a share ``release`` of the work-unit tie (``migration.work_unit_tie``) on urban-to-urban moves."""
+
+    release: float = 1.0
+    title = "Urban housing reform: work units stop allocating housing"
+    source = "State Council notice on deepening the urban housing reform (Guofa [1998] No. 23), July 1998"
+
+    def set_rules(self, model: "MigrationModel", rules: Rules) -> None:
+        rules.urban_mobility_block *= 1.0 - self.release
+
+
 @register("small_town_hukou")
 @dataclass
 class SmallTownHukou(Policy):
@@ -183,7 +198,7 @@ class TargetedPovertyAlleviation(Policy):
         rules.poverty_reach = max(rules.poverty_reach, self.reach)
 
 
-HISTORY: tuple[str, ...] = ("market_towns", "temporary_residence", "grain_rationing_end", "custody_end",
+HISTORY: tuple[str, ...] = ("market_towns", "temporary_residence", "grain_rationing_end", "housing_reform", "custody_end",
                             "small_town_hukou", "tiered_hukou", "settlement_limits", "urban_dibao", "rural_dibao",
                             "rural_medical_scheme", "agricultural_tax", "targeted_poverty")
 """The dated reforms of China's record, in the order of this module."""

@@ -50,6 +50,16 @@ def test_dated_reforms_change_the_rules_in_their_years():
     assert r2010.rural_dibao and r2010.rural_reimbursement == pytest.approx(p["rural_medical_scheme_reimbursement"])
     assert r2010.farm_income_factor == pytest.approx(1 + p["agricultural_tax_income_gain"])
     assert r2010.poverty_reach == 0 and _rules_in(2015).poverty_reach == p["targeted_poverty_reach"]
+    # the work unit ties urban people to their city until the 1998 housing reform
+    assert r1986.urban_mobility_block == p["work_unit_tie"] == 1.0 and r2000.urban_mobility_block == 0.0
+
+
+def test_no_one_moves_between_cities_of_their_own_accord_before_the_housing_reform():
+    model = sim.MigrationModel.from_scenario(small("neutral"), rng=4)
+    model.run(1997 - model.year)
+    assert model.cities.urban_movers.sum() == 0.0
+    model.run(3)
+    assert model.cities.urban_movers.sum() > 0.0
 
 
 def test_tiered_reform_converts_small_cities_faster_than_megacities():
