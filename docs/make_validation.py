@@ -239,6 +239,10 @@ def calibration(quick: bool, ex: V.Execution) -> tuple[dict, dict]:
     n = V.passed(chk)
     return {"rep": rep, "cal_agents": f"{rep['settings']['overrides'].get('simulation.n_agents', 40000):,}",
             "cal_seeds": ", ".join(map(str, rep["seeds"])), "cal_minutes": rep["seconds"] / 60,
+            "cal_start": (f"Nelder-Mead started from the values of scenario `{rep['settings']['start']['scenario']}` "
+                          f"(a warm start; they scored {rep['history'][0]['loss']:.3f})"
+                          if rep["settings"].get("start") else
+                          f"the default parameters scored {rep['history'][0]['loss']:.3f}"),
             "cal_held_out": ", ".join(rep["held_out"]), "cal_reps": reps, "default_reps": 2,
             "own_agents": sim.load_scenario("china_calibrated").values["n_agents"],
             "rows6": rows(prow), "rows7": rows(trows),

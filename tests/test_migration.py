@@ -29,7 +29,9 @@ def test_fast_path_gives_the_reference_choice_probabilities(name, noise):
     m = model.migrants
     fast = migration.choice_probabilities(
         migration.utilities(model.market, m.skill[rows], m.health[rows], m.origin[rows], m.location[rows], cand,
-                            noise, model.households.farm_productivity[m.household[rows]]), noise)
+                            noise, model.households.farm_productivity[m.household[rows]], model.local_earnings(rows)),
+        noise)
+    assert model.local_earnings(rows).any()  # some of them hold local off-farm jobs (rural industry)
     agents = {a.index: a for a in model.agents_by_type[Migrant]}
     reference = np.array([agents[i].choice_probabilities(list(c)) for i, c in zip(rows, cand)])
     np.testing.assert_allclose(fast, reference, rtol=1e-9, atol=1e-12)

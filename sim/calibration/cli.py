@@ -56,6 +56,10 @@ def scenario_text(result: F.CalibrationResult, name: str, date: str) -> str:
         f"{result.best.loss:.4g}.  Held out: {held}.",
         "# Fitted values (search range):",
     ]
+    if result.settings.get("start"):
+        warm = result.settings["start"]
+        lines.insert(2, f"# Warm start: Nelder-Mead from the values of scenario {warm['scenario']!r} (no Latin hypercube): "
+                        + ", ".join(f"{k} = {v:g}" for k, v in warm["values"].items()) + ".")
     for f in result.free:
         lines.append(f"#   {f.key} = {result.best.values[f.key]:g}  ({f.low:g} to {f.high:g})")
     lines.append("# Per target (observed / simulated mean / band / pass):")
@@ -196,6 +200,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     overrides = {"simulation.n_agents": args.agents} if args.agents is not None else {}
     from ..scenario import load_scenario
     base = load_scenario(args.scenario, overrides)  # a bad scenario fails before any store is made
+    start = None
+    if getattr(args, "start", None):
+        if abc:
+            raise InputError("--start", "start", "applies to --method nelder-mead only")
+        start = load_scenario(args.start, overrides)
     F.steps_for(base, ts.all)
     store = Path(args.store) if args.store else default_store("abc" if abc else "nelder-mead", base)
     if abc:
@@ -210,7 +219,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
           f"{replications} run(s); store {store}", flush=True)
     result = F.calibrate(args.scenario, free=free, targets=ts, replications=replications, budget=args.budget,
                          seed=args.seed, overrides=overrides, progress=None if args.quiet else progress,
-                         store=store, backend=backend, workers=args.workers, address=args.address)
+                         store=store, backend=backend, workers=args.workers, address=args.address, start=start)
     scen, rep = write_outputs(result, out)
     print(f"loss {result.best.loss:.4g} at " + ", ".join(f"{k} = {v:g}" for k, v in result.best.values.items()))
     for row in result.table():
@@ -256,6 +265,9 @@ def register(subparsers: Any) -> None:
                    help="nelder-mead: a best point, written as a scenario (default); abc: ABC-SMC, a posterior "
                         "(weighted draws) written as JSON")
     p.add_argument("--scenario", default="china", help="scenario to calibrate (default china)")
+    p.add_argument("--start", metavar="SCENARIO",
+                   help="nelder-mead: warm start from this scenario's values of the free parameters (e.g. an earlier "
+                        "calibration), no Latin hypercube; the result still extends --scenario")
     p.add_argument("--agents", type=int, default=40000, help="migrant agents per run (default 40000)")
     p.add_argument("--replications", type=int, default=None,
                    help="runs per candidate (default 2 for nelder-mead, same seeds for all; 1 for abc)")

@@ -61,6 +61,15 @@ def test_common_random_numbers_make_the_loss_a_function_of_the_parameters():
     assert np.isfinite(a.best.loss)
 
 
+def test_a_warm_start_begins_nelder_mead_at_the_start_scenarios_values():
+    start = sim.load_scenario("teaching", {"migration.movement_control": 0.5, "migration.home_attachment": 0.7})
+    r = F.calibrate("teaching", free=F.FREE_PARAMETERS[:2], replications=1, budget=3, seed=3,
+                    overrides={"simulation.n_agents": 500}, start=start)
+    assert r.history[0].stage == "start" and {e.stage for e in r.history[1:]} == {"nelder-mead"}  # no hypercube
+    assert r.history[0].values == pytest.approx({"migration.movement_control": 0.5, "migration.home_attachment": 0.7})
+    assert r.settings["start"]["scenario"] == "teaching"
+
+
 def test_a_rerun_reads_every_run_back_from_the_store(tmp_path):
     """Nelder-Mead runs go through the runner's store: the same calibration again simulates nothing."""
     kw = dict(free=F.FREE_PARAMETERS[:1], replications=2, budget=3, seed=3, overrides={"simulation.n_agents": 500},
@@ -78,6 +87,7 @@ def test_a_rerun_reads_every_run_back_from_the_store(tmp_path):
     (["--holdout", "nope"], "target"),
     (["--holdout", "urbanization_2011"], "target"),
     (["--scenario", "no_such_scenario"], "scenario"),
+    (["--start", "no_such_scenario"], "scenario"),
     (["--free", "migration.home_attachment=0:99"], "migration.home_attachment"),
     (["--free", "no.such_key"], "no.such_key"),
     (["--free", "simulation.n_agents"], "simulation.n_agents"),
