@@ -124,7 +124,8 @@ def china_section() -> str:
     nm = math.sqrt(cal["loss"] / len(cal["fitted_targets"]))  # the point's RMS distance in band units
     return CHINA_TEXT.format(
         created=post["created"], nm=nm, particles=post["settings"]["particles"], gens=len(post["generations"]),
-        sims=post["simulations"], eps=last["epsilon"], median=last["median_distance"],
+        sims=post["simulations"], eps=last["epsilon"], median=last["median_distance"], stopped=post["stopped"],
+        max_gens=post["settings"]["generations"], max_sims=post["settings"]["max_simulations"],
         agents=post.get("overrides", {}).get("simulation.n_agents", "?"),
         params="\n".join(f"| `{k}` | {b['low']:g} – {b['high']:g} | {v['mean']:.4g} | [{v['q05']:.4g}, {v['q95']:.4g}] |"
                          for (k, v), b in zip(post["summary"].items(), post["parameters"])),
@@ -133,14 +134,13 @@ def china_section() -> str:
 
 
 CHINA_TEXT = CHINA_MARK + """
-*From the stored runs of `hukou-sim calibrate --method abc --scenario china --agents 20000 --particles 100
---generations 6` (posterior written {created}) and `hukou-sim sweep experiments/cap_vs_neutral_robust.toml --report`
+*From the stored runs of `hukou-sim calibrate --method abc --scenario china --agents {agents} --particles {particles}
+--generations {max_gens} --max-simulations {max_sims}` (posterior written {created}) and `hukou-sim sweep experiments/cap_vs_neutral_robust.toml --report`
 (30 posterior draws x 3 replications x 5 scenarios = 450 runs at 20,000 agents); rendered by
 `python docs/make_robustness.py --china-only`.*
 
 **The posterior.** {particles} particles, {gens} generations, {sims} simulations at {agents} agents (the
-resolution that fits the 2-hour budget on 2 cores: 50 minutes in two sittings, on a machine shared with
-other work; the second resumed from the store and repeated none of the first's simulations). The last tolerance is
+resolution that fits the time budget on 2 cores; stopped: {stopped}). The last tolerance is
 {eps:.2f} band units (median distance of the final particles {median:.2f}): the draws miss the fitted targets
 by about {median:.1f} bands on average (root mean square), against {nm:.2f} for the Nelder–Mead point of
 `china_calibrated`.

@@ -70,10 +70,10 @@ def gdp_drive(gdp: np.ndarray, population: np.ndarray, active: np.ndarray, compe
 
 
 def requisition_land(m: MigrantArrays, rate: np.ndarray | float, n_cities: int, active: np.ndarray,
-                     rooms_per_villager: float, year: int) -> VillagerArrays:
+                     rooms_per_villager: float, year: int, hukou_share: float = 1.0) -> VillagerArrays:
     """Requisition a share (``rate``, per city) of each hinterland's farmers: they leave the
     Migrant rows (weights shrink) and become one new UrbanVillager agent per city, keeping
-    their residence base."""
+    their residence base; a share ``hukou_share`` of them is given urban hukou with the requisition."""
     at_home = m.location == HOME
     farmers = np.bincount(m.origin[at_home], weights=m.weight[at_home], minlength=n_cities)
     taken = np.where(active, rate * farmers, 0.0)
@@ -83,7 +83,15 @@ def requisition_land(m: MigrantArrays, rate: np.ndarray | float, n_cities: int, 
     w = taken[cities]
     return VillagerArrays(city=cities.astype(np.int32), weight=w, rooms=rooms_per_villager * w,
                           extra_rooms=np.zeros(len(w)), income=np.zeros(len(w)), savings=np.zeros(len(w)),
-                          founded=np.full(len(w), year, np.int16))
+                          founded=np.full(len(w), year, np.int16), urban_hukou=np.full(len(w), float(hukou_share)))
+
+
+def convert_villages(villagers: VillagerArrays, rate: np.ndarray) -> None:
+    """Villages become residents' committees: each city converts the share ``rate`` (per city, 1/year) of its
+    urban villagers who still hold rural hukou, as it admits migrants."""
+    v = villagers
+    if len(v):
+        v.urban_hukou += np.clip(rate[v.city], 0.0, 1.0) * (1.0 - v.urban_hukou)
 
 
 def convert_hukou(m: MigrantArrays, rate: np.ndarray, n_cities: int, rng: np.random.Generator) -> np.ndarray:

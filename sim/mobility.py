@@ -5,7 +5,8 @@ the place of their hukou registration).  Movers are tracked per city of residenc
 another city's urban hukou; they take formal jobs like natives but use local services only as far as
 migrants may; points-based admission converts them into the city's own natives.
 
-Each year a share ``urban_mobility`` of natives and of movers reconsiders.  A reconsidering person in city i
+Each year a share ``urban_mobility`` of natives and of movers reconsiders, plus the year's graduates of higher
+education (an observed series in ``china``) as a share of urban-hukou people, once the work-unit tie is lifted.  A reconsidering person in city i
 chooses among the active cities by logit over log net value (wage - formal rent - living cost + the services
 it may use - moving cost spread over the horizon), each city weighted by how well it is known from i
 (size x 2^(-km / information_distance)); staying weighs as much as all the other cities together (as the
@@ -36,6 +37,13 @@ def destination_shares(value: np.ndarray, known: np.ndarray, noise: float) -> np
     z = np.where(weight > 0, (u - u.max(axis=1, keepdims=True)) / noise, -np.inf)
     e = weight * np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+def reconsider_share(base: float, graduates: float, urban_people: float, block: float) -> float:
+    """Share of urban-hukou people who choose a city this year: the ``base`` share plus the year's ``graduates``
+    (people) over the ``urban_people`` (people), less the share ``block`` the work-unit tie stops; at most 1."""
+    fresh = graduates / urban_people if urban_people > 0 else 0.0
+    return min((base + fresh) * (1.0 - block), 1.0)
 
 
 def flows(natives: np.ndarray, movers: np.ndarray, shares: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:

@@ -137,7 +137,8 @@ class MigrationModel(mesa.Model):
         v.append(VillagerArrays(city=has.astype(np.int32), weight=villagers0[has],
                                 rooms=p["rooms_per_villager"] * villagers0[has], extra_rooms=np.zeros(len(has)),
                                 income=np.zeros(len(has)), savings=np.zeros(len(has)),
-                                founded=np.zeros(len(has), np.int16)))
+                                founded=np.zeros(len(has), np.int16),
+                                urban_hukou=np.full(len(has), p["requisition_hukou_share"])))
         self.villagers = v
 
         self.cities = CityArrays(
@@ -219,7 +220,8 @@ class MigrationModel(mesa.Model):
         drive = government.gdp_drive(c.gdp, self.city_population(), c.active, p["gdp_competition"])
         new = government.requisition_land(self.migrants, p["land_requisition_rate"] * drive * (1.0 - c.enforcement),
                                           self.n_cities, c.active,
-                                          p["rooms_per_villager"], int(round(self.time)))
+                                          p["rooms_per_villager"], int(round(self.time)),
+                                          self.rules.requisition_hukou_share)
         if len(new):
             first = len(self.villagers)
             self.villagers.append(new)
@@ -321,7 +323,7 @@ class MigrationModel(mesa.Model):
     def _move_between_cities(self) -> None:
         """Urban-hukou people move between cities (sim.mobility), then movers are admitted to local hukou."""
         p, c = self.p, self.cities
-        if p["urban_mobility"] <= 0:
+        if p["urban_mobility"] <= 0 and self.history is None:  # no graduates' series either: no one moves
             return
         known = np.where(c.active, self.city_population(), 0.0)[None, :] * np.exp2(
             -self.network.distance_km / p["information_distance"])
@@ -331,7 +333,10 @@ class MigrationModel(mesa.Model):
             p["fixed_cost"] + p["distance_cost"] * self.network.distance_km) / p["cost_horizon"]
         np.fill_diagonal(value, self.wage - self.formal_rent + stay_amenity)
         shares = mobility.destination_shares(value, known, p["choice_noise"])
-        rate = p["urban_mobility"] * (1.0 - self.rules.urban_mobility_block)
+        # the year's graduates choose a city to work in besides the share that reconsiders (observed series)
+        graduates = self.history.graduates(self.year) if self.history is not None else 0.0
+        rate = mobility.reconsider_share(p["urban_mobility"], graduates, float(c.natives.sum() + c.urban_movers.sum()),
+                                         self.rules.urban_mobility_block)
         flow_natives, flow_movers = mobility.flows(c.natives, c.urban_movers, shares, rate)
         admitted = np.ones(self.n_cities)
         for policy in self._in_force():
@@ -522,6 +527,7 @@ class MigrationModel(mesa.Model):
         c, p = self.cities, self.p
         rate = p["hukou_conversion_rate"] * (1.0 - c.enforcement) + self.rules.conversion_extra
         government.convert_hukou(self.migrants, rate, self.n_cities, self.rng)
+        government.convert_villages(self.villagers, rate)
         c.natives, c.urban_movers = mobility.admit(c.natives, c.urban_movers, rate)
         self._dirty = True
 

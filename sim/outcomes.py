@@ -25,6 +25,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "urban_movers": ("people", "Urban-hukou people living in a city other than the one of their hukou."),
     "floating_population": ("people", "People living away from their place of hukou registration, as the census "
                                       "counts them: rural-hukou people in cities plus urban-to-urban movers."),
+    "villagers_rural_hukou": ("people", "Urban villagers who kept their rural hukou: urbanized in place, neither "
+                              "floating nor urban-hukou."),
     "rural_industry_workers": ("people", "Rural-hukou people at home with local off-farm work (township and village "
                                "enterprises)."),
     "poverty_headcount": ("share", "FGT P0: share of all people below the poverty line."),
@@ -126,9 +128,16 @@ def compute(model: "MigrationModel") -> dict[str, float]:
     urban_groups = [FLOATING, CONVERTED, VILLAGERS, NATIVES]
     urban = float(people[urban_groups].sum())
     # NBS: urban households by residence from the 2013 integrated survey; before it, registered urban households
-    counted = urban_groups if model.year >= NBS_RESIDENCE_YEAR else [CONVERTED, VILLAGERS, NATIVES]
-    counted_people = people[counted].sum()
-    mean_urban = income_sum[counted].sum() / counted_people if counted_people > 0 else np.nan
+    # villagers who kept rural hukou (urbanized in place) are urban residents, neither floating nor urban-hukou;
+    # as registered households they count at the villagers' mean income
+    v_total = float(v.weight.sum())
+    v_hukou = float((v.weight * v.urban_hukou).sum()) / v_total if v_total > 0 else 1.0
+    if model.year >= NBS_RESIDENCE_YEAR:
+        counted_people, counted_income = people[urban_groups].sum(), income_sum[urban_groups].sum()
+    else:
+        counted_people = people[[CONVERTED, NATIVES]].sum() + v_hukou * people[VILLAGERS]
+        counted_income = income_sum[[CONVERTED, NATIVES]].sum() + v_hukou * income_sum[VILLAGERS]
+    mean_urban = counted_income / counted_people if counted_people > 0 else np.nan
     mean_rural = income_sum[RURAL] / people[RURAL] if people[RURAL] > 0 else np.nan
     floating = migrant_group == FLOATING
     floating_w = float(people[FLOATING])
@@ -143,7 +152,8 @@ def compute(model: "MigrationModel") -> dict[str, float]:
         "year": model.year,
         "population": total,
         "urbanization_rate": urban / total,
-        "hukou_urbanization_rate": float(people[[CONVERTED, VILLAGERS, NATIVES]].sum()) / total,
+        "hukou_urbanization_rate": float(people[[CONVERTED, NATIVES]].sum() + v_hukou * people[VILLAGERS]) / total,
+        "villagers_rural_hukou": float((v.weight * (1.0 - v.urban_hukou)).sum()),
         "migrant_population": floating_w,
         "urban_movers": float(c.urban_movers.sum()),
         "rural_industry_workers": float(m.weight[at_home & (model.local_earnings() > 0)].sum()),

@@ -253,6 +253,10 @@ PARAMS: tuple[Param, ...] = (
     P("government.central_transfer", float, 50.0, "yuan/year", "Central transfer per hukou resident (start prices).", 0.0, 1e7),
     P("government.land_requisition_rate", float, 0.004, "1/year",
       "Share of a city's hinterland farmers whose land is requisitioned per year (they become urban villagers).", 0.0, 0.5),
+    P("government.requisition_hukou_share", float, 1.0, "share",
+      "Share of the farmers whose land is requisitioned who get urban hukou with it (the start year's practice: placement "
+      "in an urban job; [policy.land_compensation] ends it). The others are urban residents with rural hukou, not "
+      "floating, until their city converts them.", 0.0, 1.0),
     P("government.gdp_competition", float, 1.0, "-",
       "How much faster a city below the median GDP per person requisitions land to catch up (GDP tournament).",
       0.0, 100.0),
@@ -312,6 +316,10 @@ PARAMS: tuple[Param, ...] = (
     *_event("housing_reform", 1998, "Work units stop allocating housing (urban housing reform)."),
     P("policy.housing_reform.release", float, 1.0, "share", "Share of the work-unit tie on moves between cities it "
       "lifts.", 0.0, 1.0),
+    *_event("land_compensation", 1999, "Requisitioned land paid in money, not with urban hukou (Land Administration "
+            "Law, 1998)."),
+    P("policy.land_compensation.hukou_share", float, 0.0, "share", "Share of the farmers losing their land who still "
+      "get urban hukou.", 0.0, 1.0),
     *_event("custody_end", 2003, "Custody and repatriation abolished: the last movement controls go."),
     *_event("small_town_hukou", 2001, "Small-town hukou reform."),
     P("policy.small_town_hukou.conversion_rate", float, 0.02, "1/year",

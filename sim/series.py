@@ -97,6 +97,7 @@ class ChinaHistory:
         self.growth = bundled("china_growth")
         self.dibao = bundled("dibao_standards")
         self.industry = bundled("china_rural_industry")
+        self.graduates_series = bundled("china_graduates")
         self.start_year = start_year
         self.productivity_growth = productivity_growth
         self.farm_growth = farm_growth
@@ -119,6 +120,11 @@ class ChinaHistory:
         """People employed in township and village enterprises (NBS); the nearest observed year outside the series."""
         d = self.industry
         return 1e6 * d.values["tve_employment_million"][min(max(year, d.first), d.last)]
+
+    def graduates(self, year: int) -> float:
+        """Graduates of regular higher education in ``year``, people (NBS); the nearest observed year outside."""
+        d = self.graduates_series
+        return 1e3 * d.values["graduates_thousand"][min(max(year, d.first), d.last)]
 
     def price_level(self, year: int) -> float:
         """Consumer prices relative to 2010."""

@@ -92,11 +92,13 @@ class VillagerArrays:
     income: np.ndarray  # float64: yuan/year per person
     savings: np.ndarray  # float64: yuan per person
     founded: np.ndarray  # int16: model year the land was requisitioned
+    urban_hukou: np.ndarray  # float64: share of the agent's people holding urban hukou (0..1); the others kept
+    # their village's rural hukou (urbanized in place: urban residents, not floating, not urban-hukou)
 
     @classmethod
     def empty(cls) -> "VillagerArrays":
         return cls(np.zeros(0, np.int32), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0),
-                   np.zeros(0, np.int16))
+                   np.zeros(0, np.int16), np.zeros(0))
 
     def append(self, other: "VillagerArrays") -> None:
         for f in fields(self):

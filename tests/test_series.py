@@ -24,6 +24,7 @@ def test_bundled_series_cover_the_run_years_without_gaps():
     assert h.rural_industry_jobs(1990) == pytest.approx(92.65e6)
     assert h.rural_industry_jobs(1981) == h.rural_industry_jobs(1982)
     assert h.rural_industry_jobs(2020) == h.rural_industry_jobs(2010)
+    assert h.graduates(2010) == pytest.approx(5.754e6) and h.graduates(2030) == h.graduates(2023)
 
 
 def test_growth_index_uses_the_fallback_outside_the_series(tmp_path):

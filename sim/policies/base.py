@@ -56,6 +56,7 @@ class Rules:
     ``poverty_reach``: share of poor rural households found and lifted to the line this year.
     ``urban_mobility_block``: share of urban-hukou people's moves between cities stopped because housing, job
     and rations came with the work unit (danwei).
+    ``requisition_hukou_share``: share of the farmers whose land is requisitioned this year who get urban hukou.
     """
 
     movement_block: float
@@ -68,13 +69,15 @@ class Rules:
     migrant_access_gain: float = 0.0
     poverty_reach: float = 0.0
     urban_mobility_block: float = 0.0
+    requisition_hukou_share: float = 1.0
 
     @classmethod
     def baseline(cls, p: Mapping[str, Any], n_cities: int) -> "Rules":
         """Institutions with no policy in force: the scenario's starting point."""
         return cls(movement_block=p["movement_control"], urban_dibao=p["dibao_from_start"],
                    rural_dibao=p["dibao_from_start"], rural_reimbursement=p["rural_reimbursement"],
-                   conversion_extra=np.zeros(n_cities), urban_mobility_block=p["work_unit_tie"])
+                   conversion_extra=np.zeros(n_cities), urban_mobility_block=p["work_unit_tie"],
+                   requisition_hukou_share=p["requisition_hukou_share"])
 
 
 @dataclass

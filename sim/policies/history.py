@@ -82,6 +82,22 @@ class HousingReform(Policy):
         rules.urban_mobility_block *= 1.0 - self.release
 
 
+@register("land_compensation")
+@dataclass
+class LandCompensation(Policy):
+    """Requisitioned land is paid for in money: the farmers who lose it are no longer placed in urban jobs with
+    urban hukou, so new urban villagers keep their rural hukou (urbanized in place) until their city converts them.
+
+    A share ``hukou_share`` of them still gets urban hukou."""
+
+    hukou_share: float = 0.0
+    title = "Land requisition compensated in money, not with urban hukou and a job"
+    source = "Land Administration Law of the PRC, revised 29 August 1998, in force 1 January 1999"
+
+    def set_rules(self, model: "MigrationModel", rules: Rules) -> None:
+        rules.requisition_hukou_share = self.hukou_share
+
+
 @register("small_town_hukou")
 @dataclass
 class SmallTownHukou(Policy):
@@ -198,7 +214,7 @@ class TargetedPovertyAlleviation(Policy):
         rules.poverty_reach = max(rules.poverty_reach, self.reach)
 
 
-HISTORY: tuple[str, ...] = ("market_towns", "temporary_residence", "grain_rationing_end", "housing_reform", "custody_end",
+HISTORY: tuple[str, ...] = ("market_towns", "temporary_residence", "grain_rationing_end", "housing_reform", "land_compensation", "custody_end",
                             "small_town_hukou", "tiered_hukou", "settlement_limits", "urban_dibao", "rural_dibao",
                             "rural_medical_scheme", "agricultural_tax", "targeted_poverty")
 """The dated reforms of China's record, in the order of this module."""

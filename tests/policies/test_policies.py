@@ -52,6 +52,22 @@ def test_dated_reforms_change_the_rules_in_their_years():
     assert r2010.poverty_reach == 0 and _rules_in(2015).poverty_reach == p["targeted_poverty_reach"]
     # the work unit ties urban people to their city until the 1998 housing reform
     assert r1986.urban_mobility_block == p["work_unit_tie"] == 1.0 and r2000.urban_mobility_block == 0.0
+    # requisitioned land came with urban hukou and a job until the 1998 Land Administration Law
+    assert r1986.requisition_hukou_share == p["requisition_hukou_share"] == 1.0
+    assert r2000.requisition_hukou_share == p["land_compensation_hukou_share"] == 0.0
+
+
+def test_villagers_who_keep_rural_hukou_are_urban_but_neither_floating_nor_urban_hukou():
+    model = sim.MigrationModel.from_scenario(small("neutral"), rng=4)
+    model.run(2008 - model.year)
+    out, v = model.metrics(), model.villagers
+    assert 0 < out["villagers_rural_hukou"] < v.weight[v.founded >= 1999 - 1982].sum()  # some converted since
+    assert (v.urban_hukou[v.founded < 1999 - 1982] > 0.999).all()
+    m = model.migrants
+    non_hukou = out["migrant_population"] + out["villagers_rural_hukou"]
+    assert out["urbanization_rate"] - out["hukou_urbanization_rate"] == pytest.approx(non_hukou / out["population"])
+    assert out["floating_population"] == pytest.approx(out["migrant_population"] + out["urban_movers"])
+    assert out["migrant_population"] == pytest.approx(m.weight[m.floating].sum())
 
 
 def test_no_one_moves_between_cities_of_their_own_accord_before_the_housing_reform():
