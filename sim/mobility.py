@@ -41,7 +41,8 @@ def destination_shares(value: np.ndarray, known: np.ndarray, noise: float) -> np
 
 def reconsider_share(base: float, graduates: float, urban_people: float, block: float) -> float:
     """Share of urban-hukou people who choose a city this year: the ``base`` share plus the year's ``graduates``
-    (people) over the ``urban_people`` (people), less the share ``block`` the work-unit tie stops; at most 1."""
+    (people entering the labour market, times ``graduate_mobility``) over the ``urban_people`` (people), less the
+    share ``block`` the work-unit tie stops; at most 1."""
     fresh = graduates / urban_people if urban_people > 0 else 0.0
     return min((base + fresh) * (1.0 - block), 1.0)
 

@@ -335,8 +335,8 @@ class MigrationModel(mesa.Model):
         shares = mobility.destination_shares(value, known, p["choice_noise"])
         # the year's graduates choose a city to work in besides the share that reconsiders (observed series)
         graduates = self.history.graduates(self.year) if self.history is not None else 0.0
-        rate = mobility.reconsider_share(p["urban_mobility"], graduates, float(c.natives.sum() + c.urban_movers.sum()),
-                                         self.rules.urban_mobility_block)
+        rate = mobility.reconsider_share(p["urban_mobility"], p["graduate_mobility"] * graduates,
+                                         float(c.natives.sum() + c.urban_movers.sum()), self.rules.urban_mobility_block)
         flow_natives, flow_movers = mobility.flows(c.natives, c.urban_movers, shares, rate)
         admitted = np.ones(self.n_cities)
         for policy in self._in_force():

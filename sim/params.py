@@ -204,6 +204,10 @@ PARAMS: tuple[Param, ...] = (
     P("migration.urban_mobility", float, 0.0, "1/year",
       "Share of urban-hukou people (natives and urban movers) who reconsider which city to live in each year.",
       0.0, 1.0),
+    P("migration.graduate_mobility", float, 1.0, "people/graduate",
+      "People who choose a city each year per graduate of higher education that year (graduates, and the young "
+      "workers and families who move as they do); with the graduates' series (growth_series = 'china') only.",
+      0.0, 100.0),
     P("migration.work_unit_tie", float, 0.0, "share",
       "Share of urban-hukou people's moves between cities stopped in the start year because housing, job and "
       "rations came with the work unit; the urban housing reform ([policy.housing_reform]) ends it.", 0.0, 1.0),
