@@ -127,10 +127,14 @@ def published_comparison(final: pd.DataFrame, au: Mapping[str, Any]) -> dict[str
         rur = mean_interval(col("neutral", "rural_poverty_headcount"))["mean"] * 100
         income_words = {1: "mean income is higher without caps", -1: "mean income is lower without caps",
                         0: "mean income does not differ significantly without caps"}[s_inc_nc]
+        mpov, rpov = (diff("neutral", "cap", c, scale=100)["mean"]
+                      for c in ("migrant_poverty_headcount", "rural_poverty_headcount"))
         hm_reason = (f"{income_words}; the poverty headcount is {abs(pov_nc['mean']):.2f} pp "
-                     f"{'higher' if pov_nc['mean'] > 0 else 'lower'} while neither floating migrants' poverty rate "
-                     f"({'not ' if s_mpov_nc == 0 else ''}significantly different) nor rural people's "
-                     f"({'not ' if s_rpov_nc == 0 else ''}significantly different) changes much on its own. "
+                     f"{'higher' if pov_nc['mean'] > 0 else 'lower'} "
+                     f"({'not ' if s_pov_nc == 0 else ''}significantly); floating "
+                     f"migrants' poverty rate differs by {mpov:+.2f} pp "
+                     f"({'not ' if s_mpov_nc == 0 else ''}significantly) and rural people's by {rpov:+.2f} pp "
+                     f"({'not ' if s_rpov_nc == 0 else ''}significantly). "
                      + (f"Floating migrants are poorer ({mig:.1f}% below the line, neutral) than rural people at home "
                         f"({rur:.1f}%), so moving more people into cities as migrants raises the overall headcount by "
                         "composition: they gain income on average but more of them are outside both the urban and "
