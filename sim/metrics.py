@@ -124,7 +124,7 @@ def fgt(
 # --------------------------------------------------------------------------- inequality
 
 
-def gini(values: ArrayLike, weights: ArrayLike | None = None) -> float:
+def gini(values: ArrayLike, weights: ArrayLike | None = None, presorted: bool = False) -> float:
     """Gini coefficient, optionally with frequency weights.
 
     Computed from the Lorenz curve of the sorted data (one sort, O(n log n)).
@@ -161,8 +161,9 @@ def gini(values: ArrayLike, weights: ArrayLike | None = None) -> float:
         total_x = float(x.sum())
         numerator = _dot(coef, x)
     else:
-        order = np.argsort(x)
-        x, w = x[order], w[order]
+        if not presorted:  # ``presorted``: the caller's values are in ascending order already (one sort serves all)
+            order = np.argsort(x)
+            x, w = x[order], w[order]
         total_w = float(w.sum())
         wx = w * x
         total_x = float(wx.sum())
@@ -329,7 +330,7 @@ def top_share(sizes: ArrayLike, k: int = 1) -> float:
     return float(top.sum() / total)
 
 
-def weighted_median(values: ArrayLike, weights: ArrayLike | None = None) -> float:
+def weighted_median(values: ArrayLike, weights: ArrayLike | None = None, presorted: bool = False) -> float:
     """Median of ``values`` with each value counting ``weights`` times (the lower median at an exact half).
 
     Units: those of ``values``.  Empty input or zero total weight gives nan.
@@ -340,9 +341,11 @@ def weighted_median(values: ArrayLike, weights: ArrayLike | None = None) -> floa
         w = np.ones(y.size)
     if y.size == 0 or not w.sum() > 0:
         return float("nan")
-    order = np.argsort(y, kind="stable")
-    cum = np.cumsum(w[order])
-    return float(y[order][np.searchsorted(cum, 0.5 * cum[-1])])
+    if not presorted:  # ``presorted``: ``values`` are in ascending order already
+        order = np.argsort(y, kind="stable")
+        y, w = y[order], w[order]
+    cum = np.cumsum(w)
+    return float(y[np.searchsorted(cum, 0.5 * cum[-1])])
 
 
 def inverted_u(sizes: ArrayLike, values: ArrayLike) -> dict[str, float]:

@@ -360,3 +360,11 @@ def test_inverted_u_finds_an_interior_peak_and_rejects_a_monotone_curve():
     assert metrics.inverted_u(sizes, 100 - (np.log(sizes) - np.log(1e9)) ** 2)["holds"] == 0.0  # peak outside
     with pytest.raises(ValueError):
         metrics.inverted_u([1.0, 2.0], [1.0, 2.0])
+
+
+def test_presorted_gini_and_median_equal_the_sorting_ones():
+    rng = np.random.default_rng(3)
+    x, w = rng.lognormal(0, 1, 500), rng.random(500)
+    order = np.argsort(x)
+    assert metrics.gini(x[order], w[order], presorted=True) == pytest.approx(metrics.gini(x, w), rel=1e-12)
+    assert metrics.weighted_median(x[order], w[order], presorted=True) == metrics.weighted_median(x, w)

@@ -154,6 +154,8 @@ def poverty_line_values(model: "MigrationModel") -> dict[str, float]:
     v_income, v_weight, n_income, n_weight = urban_income_cells(model)
     incomes = np.concatenate([m.income, v_income, n_income])
     weights = np.concatenate([m.weight, v_weight, n_weight])
+    order = np.argsort(incomes)  # the lines take incomes in ascending order
+    incomes, weights = incomes[order], weights[order]
     official = float(p["poverty_line"])
     return {key: float(line.value(official, incomes, weights)) for key, line in POVERTY_LINES.items()}
 
