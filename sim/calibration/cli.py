@@ -23,6 +23,11 @@ from . import targets as T
 METHOD = F.METHOD_LINE
 
 
+def method_of(result: F.CalibrationResult) -> str:
+    """How the fit ran: the hypercube and Nelder-Mead, or Nelder-Mead from a warm start."""
+    return F.WARM_METHOD_LINE if result.settings.get("start") else F.METHOD_LINE
+
+
 def _version() -> str:
     from .. import __version__
     return __version__
@@ -48,7 +53,7 @@ def scenario_text(result: F.CalibrationResult, name: str, date: str) -> str:
     held = ", ".join(t.name for t in result.targets.held_out) or "none"
     lines = [
         f"# Calibrated by `hukou-sim calibrate` on {date}, hukou-sim {_version()}.",
-        f"# Method: {METHOD}.",
+        f"# Method: {method_of(result)}.",
         f"# Runs: {result.settings['replications']} replication(s) (seeds {', '.join(map(str, result.seeds))}), "
         f"{result.settings['evaluations']} evaluations, "
         f"overrides {json.dumps(result.settings['overrides'])}, {result.steps} years from {base.start_year}.",
@@ -98,7 +103,7 @@ def report(result: F.CalibrationResult, name: str, date: str) -> dict[str, Any]:
         "base_scenario": result.scenario.name,
         "date": date,
         "version": _version(),
-        "method": METHOD,
+        "method": method_of(result),
         "settings": result.settings,
         "seeds": result.seeds,
         "steps": result.steps,

@@ -275,3 +275,5 @@ def calibrate(scenario: str | Scenario = "china", *, free: Sequence[FreeParamete
 
 METHOD_LINE = ("weighted squared loss in band units over the mean of R replications with common random numbers; "
                "Latin hypercube (half the budget) then bounded Nelder-Mead (scipy)")
+WARM_METHOD_LINE = ("weighted squared loss in band units over the mean of R replications with common random numbers; "
+                    "bounded Nelder-Mead (scipy) from a warm start, no Latin hypercube")

@@ -68,6 +68,8 @@ def test_a_warm_start_begins_nelder_mead_at_the_start_scenarios_values():
     assert r.history[0].stage == "start" and {e.stage for e in r.history[1:]} == {"nelder-mead"}  # no hypercube
     assert r.history[0].values == pytest.approx({"migration.movement_control": 0.5, "migration.home_attachment": 0.7})
     assert r.settings["start"]["scenario"] == "teaching"
+    from sim.calibration.cli import method_of
+    assert "warm start" in method_of(r) and "hypercube (half" not in method_of(r)  # the header says how it ran
 
 
 def test_a_rerun_reads_every_run_back_from_the_store(tmp_path):
