@@ -71,7 +71,7 @@ class Migrant(_RowAgent):
         origin, location = self.origin, self.location
         if place == HOME:
             farm = self.model.households.farm_productivity[self.model.migrants.household[self.index]]
-            local = float(self.model.local_earnings(np.array([self.index]))[0])
+            local = float(self.model.local_earnings(self.index))
             value = (self.skill * self.health * (farm * mk.rural_income[origin] + local)
                      + mk.service_weight * mk.rural_services)
         else:

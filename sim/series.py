@@ -36,6 +36,14 @@ class Series:
             level *= 1.0 + (fallback if g is None else g / 100.0)
         return level if year >= base_year else 1.0 / level
 
+    def nearest(self, year: int) -> int:
+        """``year`` if the series covers it, else its first or last year."""
+        return min(max(year, self.first), self.last)
+
+    def at(self, column: str, year: int) -> float:
+        """The column's value in ``year``, or in the nearest observed year outside the series."""
+        return self.values[column][self.nearest(year)]
+
 
 def load(path: str | Path) -> Series:
     """Read and check a series file."""
@@ -118,13 +126,11 @@ class ChinaHistory:
 
     def rural_industry_jobs(self, year: int) -> float:
         """People employed in township and village enterprises (NBS); the nearest observed year outside the series."""
-        d = self.industry
-        return 1e6 * d.values["tve_employment_million"][min(max(year, d.first), d.last)]
+        return 1e6 * self.industry.at("tve_employment_million", year)
 
     def graduates(self, year: int) -> float:
         """Graduates of regular higher education in ``year``, people (NBS); the nearest observed year outside."""
-        d = self.graduates_series
-        return 1e3 * d.values["graduates_thousand"][min(max(year, d.first), d.last)]
+        return 1e3 * self.graduates_series.at("graduates_thousand", year)
 
     def price_level(self, year: int) -> float:
         """Consumer prices relative to 2010."""
@@ -133,7 +139,7 @@ class ChinaHistory:
     def dibao_levels(self, year: int) -> tuple[float, float]:
         """(urban, rural) guarantee standards, yuan per person a year at 2010 prices."""
         d = self.dibao
-        y = min(max(year, d.first), d.last)
+        y = d.nearest(year)
         urban = 12.0 * d.values["urban_yuan_per_month"][y] / self.price_level(y)
         rural = d.values["rural_yuan_per_year"][y] / self.price_level(y)
         drift = (1.0 + self.dibao_growth) ** (year - y)  # outside the series: its growth parameter

@@ -206,7 +206,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from ..scenario import load_scenario
     base = load_scenario(args.scenario, overrides)  # a bad scenario fails before any store is made
     start = None
-    if getattr(args, "start", None):
+    if args.start:
         if abc:
             raise InputError("--start", "start", "applies to --method nelder-mead only")
         start = load_scenario(args.start, overrides)
