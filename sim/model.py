@@ -274,10 +274,10 @@ class MigrationModel(mesa.Model):
         # local off-farm work (township and village enterprises): observed jobs over the people at home
         jobs = self.history.rural_industry_jobs(self.year) if self.history is not None else 0.0
         self.industry_share = rural_industry.job_share(jobs, float(m.weight[at_home].sum()))
-        self.industry_wage = p["rural_industry_wage_ratio"] * self.informal_wage
+        wage = p["rural_industry_wage_ratio"] * self.informal_wage
         # fixed for the year (households and origins do not change within it): computed once
         self._local_earnings = rural_industry.local_earnings(self.households.industry_draw[m.household],
-                                                             self.industry_share, self.industry_wage[m.origin])
+                                                             self.industry_share, wage[m.origin])
 
     def local_earnings(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Off-farm earnings at home of the migrant rows (yuan/year, before skill and health)."""
