@@ -24,10 +24,11 @@ def form_households(origin: np.ndarray, members: int, rng: np.random.Generator) 
     first = np.r_[0, np.flatnonzero(np.diff(sorted_origin)) + 1]
     start_of = np.repeat(first, np.diff(np.r_[first, n]))
     local = (np.arange(n) - start_of) // members
-    _, ids = np.unique(np.column_stack([sorted_origin, local]), axis=0, return_inverse=True)
+    # the (origin, local) pairs come in ascending order: a new household starts wherever either changes
+    ids = np.cumsum(np.r_[False, (np.diff(sorted_origin) != 0) | (np.diff(local) != 0)])
     household = np.empty(n, np.int32)
-    household[order] = ids.ravel()
-    return household, int(ids.max()) + 1
+    household[order] = ids
+    return household, int(ids[-1]) + 1
 
 
 def new_households(n: int, farm_dispersion: float, rng: np.random.Generator) -> HouseholdArrays:

