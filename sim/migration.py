@@ -220,8 +220,8 @@ class CandidateSampler:
     """Per-origin distributions of the cities a migrant has heard of, ready for fast sampling.
 
     ``cdf[h]`` is the cumulative distribution from hinterland h; ``start[h, b]`` is the first
-    city whose cumulative weight exceeds b / LOOKUP_BUCKETS, where each search begins (numpy's
-    searchsorted with random needles is several times slower than this bucketed walk).
+    city whose cumulative weight reaches b / LOOKUP_BUCKETS, where each search for a draw in bucket b
+    begins (numpy's searchsorted with random needles is several times slower than this bucketed walk).
     """
 
     cdf: np.ndarray  # (C, C)
@@ -237,10 +237,11 @@ def candidate_sampler(population: np.ndarray, open_: np.ndarray, distance_km: np
     cdf = np.minimum(np.cumsum(w, axis=1) / np.where(total > 0, total, 1.0), 1.0)
     cdf[:, -1] = 1.0
     n = len(cdf)
-    # one sorted search over all rows at once: row h's values are offset by h
-    offset = np.arange(n)[:, None]
-    needles = (offset + np.arange(LOOKUP_BUCKETS)[None, :] / LOOKUP_BUCKETS).ravel()
-    start = np.searchsorted((cdf + offset).ravel(), needles, side="right").reshape(n, LOOKUP_BUCKETS) - offset * n
+    # start[h, b]: cities of row h whose cumulative share is below b / LOOKUP_BUCKETS, where a search for a draw
+    # in bucket b may begin (never past its answer); x * 2^k is exact, so the floor is the true bucket
+    bucket = (cdf * LOOKUP_BUCKETS).astype(np.int64) + (LOOKUP_BUCKETS + 1) * np.arange(n)[:, None]
+    below = np.cumsum(np.bincount(bucket.ravel(), minlength=n * (LOOKUP_BUCKETS + 1)).reshape(n, -1), axis=1)
+    start = np.concatenate([np.zeros((n, 1), np.int64), below[:, :LOOKUP_BUCKETS - 1]], axis=1)
     return CandidateSampler(cdf, np.clip(start, 0, n - 1))
 
 
@@ -251,9 +252,13 @@ def sample_candidates(sampler: CandidateSampler, origin: np.ndarray, k: int, rng
     row = origin[:, None].astype(np.int64)
     city = sampler.start[row, (draw * LOOKUP_BUCKETS).astype(np.int64)]
     flat_cdf = sampler.cdf.ravel()
-    base = row * n_cities
-    behind = flat_cdf[base + city] <= draw
-    while behind.any():  # walk right past the few cities that share the bucket
-        city = np.where(behind, np.minimum(city + 1, n_cities - 1), city)
-        behind &= (flat_cdf[base + city] <= draw) & (city < n_cities - 1)
+    base = np.broadcast_to(row * n_cities, draw.shape).ravel()
+    city, draw = city.ravel(), draw.ravel()
+    # walk right past the few cities that share the bucket, only where the start is behind the draw
+    behind = np.flatnonzero(flat_cdf[base + city] <= draw)
+    while behind.size:
+        step = np.minimum(city[behind] + 1, n_cities - 1)
+        city[behind] = step
+        behind = behind[(flat_cdf[base[behind] + step] <= draw[behind]) & (step < n_cities - 1)]
+    city = city.reshape(len(origin), k)
     return city.astype(np.int32)
