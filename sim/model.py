@@ -422,9 +422,10 @@ class MigrationModel(mesa.Model):
         job = np.where(draw < chance, FORMAL, np.where(draw < danger_cut, DANGEROUS, INFORMAL))
         job = np.where(m.urban_hukou, FORMAL, job)
         m.job = np.where(in_city, job, FARMING).astype(np.int8)
-        wage = np.select([m.job == FORMAL, m.job == INFORMAL, m.job == DANGEROUS],
-                         [self.wage[loc], self.informal_wage[loc],
-                          self.informal_wage[loc] * (1 + p["dangerous_wage_premium"])], 0.0)
+        pay = np.zeros((DANGEROUS + 1, self.n_cities))  # yuan/year by job code and city; no wage at home
+        pay[FORMAL], pay[INFORMAL] = self.wage, self.informal_wage
+        pay[DANGEROUS] = self.informal_wage * (1 + p["dangerous_wage_premium"])
+        wage = pay[m.job, loc]
         farm = self.rural_income[m.origin] * self.households.farm_productivity[m.household] + self.local_earnings()
         m.earnings = np.where(in_city, wage, farm) * m.skill * m.health
 
