@@ -88,12 +88,13 @@ def fgt_by_group(incomes: np.ndarray, weights: np.ndarray, group: np.ndarray, n_
                  line: float, people: np.ndarray | None = None) -> np.ndarray:
     """(n_groups, 3) FGT 0/1/2 of each group at ``line`` (0 for an empty group); ``people`` per group may be
     given when it is known (it is the same at every line)."""
-    gap = np.clip((line - incomes) / line, 0.0, None) * (incomes < line)
+    below = incomes < line
+    gap = np.where(below, (line - incomes) / line, 0.0)
     if people is None:
         people = np.bincount(group, weights=weights, minlength=n_groups)
     out = np.zeros((n_groups, 3))
     for a in range(3):
-        term = weights * (incomes < line) if a == 0 else weights * gap ** a
+        term = np.where(below, weights, 0.0) if a == 0 else weights * gap ** a
         total = np.bincount(group, weights=term, minlength=n_groups)
         out[:, a] = np.where(people > 0, total / np.maximum(people, 1e-300), 0.0)
     return out
