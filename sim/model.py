@@ -479,6 +479,7 @@ class MigrationModel(mesa.Model):
         someone_home = np.bincount(m.household, weights=m.weight * ~in_city, minlength=H) > 0
         net = m.earnings - rent
         sent = households.remittances(net, in_city, p["remittance_share"], someone_home[m.household])
+        self.remittances = sent  # yuan per person a year each member away sends home
         per_head, _ = households.pooled_income(m.household, ~in_city, m.weight, m.earnings, sent, H)
         urban_level, rural_level = self._dibao_levels()
         if r.poverty_reach > 0:

@@ -29,6 +29,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
                               "floating nor urban-hukou."),
     "rural_industry_workers": ("people", "Rural-hukou people at home with local off-farm work (township and village "
                                "enterprises)."),
+    "rural_wage_income_share": ("share", "Share of rural households' income (people at home, before repaying medical "
+                                "debt) earned off the farm: local off-farm wages plus what members working in cities "
+                                "send home. The NBS rural survey's 'wage income' share: it counted members away for "
+                                "work as household members when their earnings went home."),
     "poverty_headcount": ("share", "FGT P0: share of all people below the poverty line."),
     "poverty_gap": ("share", "FGT P1: mean shortfall from the poverty line, as a share of the line."),
     "poverty_severity": ("share", "FGT P2: mean squared shortfall (weights the poorest most)."),
@@ -157,6 +161,7 @@ def compute(model: "MigrationModel") -> dict[str, float]:
         "migrant_population": floating_w,
         "urban_movers": float(c.urban_movers.sum()),
         "rural_industry_workers": float(m.weight[at_home & (model.local_earnings() > 0)].sum()),
+        "rural_wage_income_share": _rural_wage_share(model, at_home),
         "floating_population": floating_w + float(c.urban_movers.sum()),
         "new_urban_poor": float(poor_people[FLOATING]),
         "medical_poor": float(m.weight[floating_poor & (m.income + m.medical_cost >= line)].sum()),
@@ -205,6 +210,16 @@ def _poverty_outcomes(incomes: np.ndarray, weights: np.ndarray, group: np.ndarra
             for measure, a in MEASURES.items():
                 out[column(prefix, measure, key)] = float(values[a])
     return out
+
+
+def _rural_wage_share(model: "MigrationModel", at_home: np.ndarray) -> float:
+    """Off-farm share of the income of people at home: local off-farm earnings (after skill and health) plus the
+    remittances of members away, over income before medical debt repayment."""
+    m = model.migrants
+    w = np.where(at_home, m.weight, 0.0)
+    off_farm = float(np.dot(w, model.local_earnings() * m.skill * m.health) + np.dot(m.weight, model.remittances))
+    income = float(np.dot(w, m.income + model.medical_repayment))
+    return off_farm / income if income > 0 else 0.0
 
 
 def _health_outcomes(model: "MigrationModel", line: float) -> dict:
