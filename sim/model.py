@@ -274,7 +274,8 @@ class MigrationModel(mesa.Model):
         # local off-farm work (township and village enterprises): observed jobs over the people at home
         jobs = self.history.rural_industry_jobs(self.year) if self.history is not None else 0.0
         self.industry_share = rural_industry.job_share(jobs, float(m.weight[at_home].sum()))
-        wage = p["rural_industry_wage_ratio"] * self.informal_wage
+        # a local job must beat what the labour earns on the land (Lewis): a multiple of farm income per person
+        wage = p["rural_industry_wage_ratio"] * self.rural_income
         # fixed for the year (households and origins do not change within it): computed once
         self._local_earnings = rural_industry.local_earnings(self.households.industry_draw[m.household],
                                                              self.industry_share, wage[m.origin])

@@ -155,9 +155,10 @@ PARAMS: tuple[Param, ...] = (
       "Formal jobs per urban resident at the start, before natives take theirs.", 0.0, 10.0),
     P("economy.formal_job_growth", float, 0.04, "1/year", "Growth of formal jobs from industrial investment.", -0.2, 0.5),
     P("economy.native_employment", float, 0.45, "jobs/person", "Formal jobs held per urban-hukou resident.", 0.0, 1.0),
-    P("economy.rural_industry_wage_ratio", float, 0.5, "-",
-      "Wage of local off-farm work (township and village enterprises) relative to informal urban earnings in the "
-      "hinterland's city; the number of such jobs is the NBS series (growth_series = 'china' only).", 0.0, 10.0),
+    P("economy.rural_industry_wage_ratio", float, 2.0, "-",
+      "Wage of local off-farm work (township and village enterprises) relative to farm income per person in its "
+      "hinterland: what it must pay to draw labour off the land (Lewis); the number of such jobs is the NBS series "
+      "(growth_series = 'china' only).", 0.0, 10.0),
     P("economy.informal_wage_ratio", float, 0.6, "-",
       "Informal earnings as a share of the formal wage (0 = no informal sector: urban unemployment).", 0.0, 2.0),
     P("economy.informal_crowding_elasticity", float, 0.2, "-",

@@ -4,7 +4,8 @@ In the 1980s and 1990s most of the rise in rural incomes away from the farm came
 village enterprises (TVEs) near home, not from migration ("leaving the land without leaving the village").
 The number of such jobs is an observed series (``sim/data/series/china_rural_industry.csv``, NBS); they go to
 the households whose persistent draw is lowest, so the same households keep them from year to year, and pay
-what informal work pays in the hinterland's city (the local market for unskilled non-farm labour).
+a multiple of the hinterland's farm income per person: to draw labour off the land a local job must beat what
+that labour earns on it (Lewis's dual economy), so its pay follows farm incomes, not city wages.
 People; yuan per person a year (2010 prices).
 """
 

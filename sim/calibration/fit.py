@@ -85,8 +85,8 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("migration.graduate_mobility", 0.0, 10.0,
                   "people choosing a city per graduate: urban-to-urban movers, the floating population"),
     FreeParameter("economy.skill_dispersion", 0.1, 1.0, "spread of migrants' earnings: the Gini"),
-    FreeParameter("economy.rural_industry_wage_ratio", 0.1, 1.5,
-                  "pay of local off-farm work: rural income in the 1990s, rural poverty and the income ratio"),
+    FreeParameter("economy.rural_industry_wage_ratio", 0.5, 4.0,
+                  "pay of local off-farm work over farm income per person: the off-farm share of rural income"),
 )
 DIGITS = 4  # significant digits written to the calibrated scenario
 
