@@ -43,3 +43,31 @@ def test_synthetic_scenarios_have_no_rural_industry():
     model = sim.MigrationModel.from_scenario(small("teaching"), rng=6)
     model.run(3)
     assert model.industry_share == 0.0 and not model.local_earnings().any()
+
+
+def test_a_local_job_pays_the_ratio_times_farm_income_per_person_of_its_hinterland():
+    model = sim.MigrationModel.from_scenario(small("neutral", **{"economy.rural_industry_wage_ratio": 1.7}), rng=7)
+    model.run(2000 - model.year)
+    m = model.migrants
+    holders = model.local_earnings() > 0
+    assert holders.any()
+    expected = 1.7 * model.rural_income[m.origin[holders]]
+    np.testing.assert_allclose(model.local_earnings()[holders], expected, rtol=1e-12)
+
+
+def test_rural_wage_income_share_counts_off_farm_wages_and_remittances():
+    model = sim.MigrationModel.from_scenario(small("neutral"), rng=8)
+    model.run(2005 - model.year)
+    m = model.migrants
+    home = m.location == HOME
+    w = m.weight
+    off_farm = (w * model.local_earnings() * m.skill * m.health)[home].sum() + (w * model.remittances).sum()
+    income = (w * (m.income + model.medical_repayment))[home].sum()
+    share = model.metrics()["rural_wage_income_share"]
+    assert share == pytest.approx(off_farm / income, rel=1e-9)
+    assert 0.0 < share < 1.0
+    # without remittances or local jobs nothing is earned off the farm
+    none = sim.MigrationModel.from_scenario(small("neutral", **{"economy.rural_industry_wage_ratio": 0.0,
+                                                                 "households.remittance_share": 0.0}), rng=8)
+    none.run(2005 - none.year)
+    assert none.metrics()["rural_wage_income_share"] == 0.0
