@@ -48,6 +48,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
                                           "measures it: from 2013 by residence (everyone living in a city); before "
                                           "2013 urban-hukou households (the old urban household survey)."),
     "mean_income": ("yuan/year", "Mean disposable income per person (2010 prices)."),
+    "rural_mean_income": ("yuan/year", "Mean income per person of rural residents at home (2010 prices, remittances "
+                                       "included): the denominator of the urban/rural income ratio."),
     "zipf_exponent": ("zeta", "Gabaix-Ibragimov rank-size exponent of city populations (>1 flatter)."),
     "hhi": ("index", "Herfindahl index of city population shares."),
     "primacy": ("ratio", "Largest city over the second largest."),
@@ -169,6 +171,7 @@ def compute(model: "MigrationModel") -> dict[str, float]:
         "theil_income": metrics.theil(incomes, weights),
         "urban_rural_income_ratio": float(mean_urban / mean_rural) if mean_rural > 0 else np.nan,
         "mean_income": float(income_sum.sum() / total),
+        "rural_mean_income": float(mean_rural),
         "zipf_exponent": metrics.zipf_exponent(sizes),
         "hhi": metrics.hhi(sizes),
         "primacy": metrics.primacy(sizes),

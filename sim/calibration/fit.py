@@ -83,6 +83,8 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
                   "spread of farm income within a hinterland (land was allotted per person by village): rural poverty"),
     FreeParameter("economy.native_income_dispersion", 0.2, 1.5, "spread of urban incomes: the Gini"),
     FreeParameter("economy.rural_income", 500.0, 2000.0, "farm income per person in 1982: rural poverty in 1990"),
+    FreeParameter("economy.base_wage", 1500.0, 5000.0,
+                  "urban wage in 1982: the level of all incomes against the absolute poverty line"),
     FreeParameter("migration.graduate_mobility", 0.0, 10.0,
                   "people choosing a city per graduate: urban-to-urban movers, the floating population"),
     FreeParameter("economy.skill_dispersion", 0.1, 1.0, "spread of migrants' earnings: the Gini"),
