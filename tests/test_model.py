@@ -89,6 +89,11 @@ def test_migration_urbanizes_and_surplus_labour_raises_rural_income():
     df = model.datacollector.get_model_vars_dataframe()
     assert df["urbanization_rate"].iloc[-1] > df["urbanization_rate"].iloc[0] + 0.05
     assert df["migrant_population"].iloc[-1] > df["migrant_population"].iloc[0]
+    # the rural mean is the ratio's denominator: income per person of people at home
+    m = model.migrants
+    home = m.location == HOME
+    assert df["rural_mean_income"].iloc[-1] == pytest.approx(np.average(m.income[home], weights=m.weight[home]))
+    assert df["rural_mean_income"].iloc[-1] > df["rural_mean_income"].iloc[0]
 
 
 def test_cap_holds_capped_cities_and_enforces():
