@@ -199,7 +199,11 @@ CAL_PANELS = (("urbanization_rate", "resident urbanization", 100, "%"),
               ("hukou_urbanization_rate", "hukou urbanization", 100, "%"),
               ("floating_population", "floating population", 1e-6, "million"),
               ("urban_rural_income_ratio", "urban/rural income ratio", 1, ""),
-              ("population", "population", 1e-6, "million"))
+              ("population", "population", 1e-6, "million"),
+              ("rural_poverty_headcount", "rural poverty (official line)", 100, "%"),
+              ("rural_mean_income", "rural income per person", 1, "yuan, 2010 prices"),
+              ("rural_wage_income_share", "off-farm share of rural income", 100, "%"),
+              ("gini_income", "national Gini", 1, ""))
 IN_MILLIONS = ("floating_population", "population")
 
 
@@ -211,13 +215,16 @@ def calibration(quick: bool, ex: V.Execution) -> tuple[dict, dict]:
     trows = []
     for r in chk.itertuples():
         sc, unit = (100, " %") if r.unit == "share" else (1e-6, "M") if r.column in IN_MILLIONS else (1, "")
-        f = (lambda x: f"{x * sc:,.1f}{unit}") if sc != 1 else (lambda x: f"{x:.2f}")
+        f = ((lambda x: f"{x * sc:,.1f}{unit}") if sc != 1 else (lambda x: f"{x:,.0f}") if r.unit == "yuan/year"
+             else (lambda x: f"{x:.2f}"))
         trows.append([r.target, r.role, f(r.observed), r.band_text, f(r.default),
                       f(r.fit_run) if math.isfinite(r.fit_run) else "", f"{f(r.mean)} ± {r.ci * sc:,.2f}",
                       f(r.own_agents), f"{r.z:+.2f}", "pass" if r.passes else "**FAIL**"])
     prow = [[f"`{p['key']}`", f"{p['start']:g}", f"{p['fitted']:g}", f"{p['low']:g} – {p['high']:g}", p["why"]]
             for p in rep["free_parameters"]]
-    fig, axes = plt.subplots(1, 5, figsize=(19, 3.8))
+    fig, axes = plt.subplots(2, 5, figsize=(19, 7.6))
+    axes = axes.ravel()
+    axes[-1].set_visible(False)
     colours = {"fitted": "k", "held out": "C3", "check": "C2"}
     for ax, (col, title, sc, unit) in zip(axes, CAL_PANELS):
         a, years = runs["calibrated"].series("calibrated", col) * sc, runs["calibrated"].years("calibrated")
