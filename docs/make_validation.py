@@ -222,7 +222,7 @@ def calibration(quick: bool, ex: V.Execution) -> tuple[dict, dict]:
                       f(r.own_agents), f"{r.z:+.2f}", "pass" if r.passes else "**FAIL**"])
     prow = [[f"`{p['key']}`", f"{p['start']:g}", f"{p['fitted']:g}", f"{p['low']:g} – {p['high']:g}", p["why"]]
             for p in rep["free_parameters"]]
-    fig, axes = plt.subplots(2, 5, figsize=(19, 7.6))
+    fig, axes = plt.subplots(2, 5, figsize=(19, 7.6), layout="constrained")
     axes = axes.ravel()
     axes[-1].set_visible(False)
     colours = {"fitted": "k", "held out": "C3", "check": "C2"}
