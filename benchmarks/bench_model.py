@@ -40,7 +40,9 @@ def main() -> None:
 
     scenario = sim.load_scenario("china")
     timings = []
+    model = None
     for _ in range(max(args.repeat, 1)):
+        del model  # one model at a time: the peak memory is one run's
         t0 = time.perf_counter()
         model = sim.MigrationModel.from_scenario(scenario, rng=args.seed)
         t_build = time.perf_counter() - t0
