@@ -531,7 +531,7 @@ class MigrationModel(mesa.Model):
         c, p = self.cities, self.p
         rate = p["hukou_conversion_rate"] * (1.0 - c.enforcement) + self.rules.conversion_extra
         government.convert_hukou(self.migrants, rate, self.n_cities, self.rng)
-        government.convert_villages(self.villagers, rate)
+        government.convert_villages(self.villagers, rate + self.rules.village_conversion_extra)
         c.natives, c.urban_movers = mobility.admit(c.natives, c.urban_movers, rate)
         self._dirty = True
 

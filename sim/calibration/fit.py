@@ -90,6 +90,12 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("economy.skill_dispersion", 0.1, 1.0, "spread of migrants' earnings: the Gini"),
     FreeParameter("economy.rural_industry_wage_ratio", 0.5, 4.0,
                   "pay of local off-farm work over farm income per person: the off-farm share of rural income"),
+    FreeParameter("government.land_requisition_rate", 0.0, 0.02,
+                  "farmland taken by cities: people urbanized in place, neither migrants nor floating"),
+    FreeParameter("policy.unified_registration.in_place_rate", 0.0, 1.0,
+                  "registration in place after 2014: hukou urbanization without draining the floating population"),
+    FreeParameter("policy.tiered_hukou.intensity", 0.0, 3.0,
+                  "how hard the 2014 plan admitted migrants: hukou urbanization and the floating population after 2014"),
 )
 DIGITS = 4  # significant digits written to the calibrated scenario
 

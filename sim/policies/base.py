@@ -57,6 +57,8 @@ class Rules:
     ``urban_mobility_block``: share of urban-hukou people's moves between cities stopped because housing, job
     and rations came with the work unit (danwei).
     ``requisition_hukou_share``: share of the farmers whose land is requisitioned this year who get urban hukou.
+    ``village_conversion_extra``: extra share of urban villagers still holding rural hukou registered as urban
+    residents in place (1/year), besides their city's admission rate.
     """
 
     movement_block: float
@@ -70,6 +72,7 @@ class Rules:
     poverty_reach: float = 0.0
     urban_mobility_block: float = 0.0
     requisition_hukou_share: float = 1.0
+    village_conversion_extra: float = 0.0
 
     @classmethod
     def baseline(cls, p: Mapping[str, Any], n_cities: int) -> "Rules":

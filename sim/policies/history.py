@@ -122,6 +122,7 @@ class TieredHukou(Policy):
     medium_rate: float = 0.04  # 1 to 3 million
     large_rate: float = 0.02  # 3 to 5 million
     megacity_rate: float = 0.0  # above 5 million
+    intensity: float = 1.0  # how hard the plan was pursued: multiplies the four rates
     permit_access: float = 0.2
     title = "Tiered hukou reform by city size, and residence permits"
     source = "National New-type Urbanization Plan and State Council opinions, 2014; permits 2016 (targets.md)"
@@ -130,8 +131,23 @@ class TieredHukou(Policy):
         size = model.settlement_size()
         rate = np.select([size < 1e6, size < 3e6, size < 5e6], [self.small_rate, self.medium_rate, self.large_rate],
                          self.megacity_rate)
-        rules.conversion_extra += rate
+        rules.conversion_extra += self.intensity * rate
         rules.migrant_access_gain += self.permit_access
+
+
+@register("unified_registration")
+@dataclass
+class UnifiedRegistration(Policy):
+    """Agricultural and non-agricultural hukou become one resident registration, and villages inside cities
+    become residents' committees: each year a share ``in_place_rate`` of the urban villagers who still hold
+    rural hukou (urbanized in place, never floating) register as urban residents where they live."""
+
+    in_place_rate: float = 0.2
+    title = "One resident hukou; villages inside cities become residents' committees"
+    source = "State Council opinions on further promoting hukou reform (Guofa 2014 No. 25), July 2014"
+
+    def set_rules(self, model: "MigrationModel", rules: Rules) -> None:
+        rules.village_conversion_extra += self.in_place_rate
 
 
 @register("settlement_limits")
@@ -215,6 +231,6 @@ class TargetedPovertyAlleviation(Policy):
 
 
 HISTORY: tuple[str, ...] = ("market_towns", "temporary_residence", "grain_rationing_end", "housing_reform", "land_compensation", "custody_end",
-                            "small_town_hukou", "tiered_hukou", "settlement_limits", "urban_dibao", "rural_dibao",
+                            "small_town_hukou", "tiered_hukou", "unified_registration", "settlement_limits", "urban_dibao", "rural_dibao",
                             "rural_medical_scheme", "agricultural_tax", "targeted_poverty")
 """The dated reforms of China's record, in the order of this module."""

@@ -142,3 +142,32 @@ def test_a_plan_naming_no_city_of_the_network_is_a_one_line_error(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "policy.cap.plan" in lines[0] and "Beijing" in lines[0], lines
     assert not out.exists()
+
+
+def test_unified_registration_registers_villagers_in_place_from_2014_without_touching_migrants():
+    runs = {}
+    for rate in (0.0, 0.5):
+        model = sim.MigrationModel.from_scenario(small("neutral", **{"policy.unified_registration.in_place_rate": rate}),
+                                                 rng=6)
+        model.run(2013 - model.year)
+        assert model.rules.village_conversion_extra == 0.0  # not yet in force
+        before = model.metrics()["villagers_rural_hukou"]
+        model.run(3)
+        assert model.rules.village_conversion_extra == rate
+        runs[rate] = (before, model.metrics(), model.migrants.urban_hukou.copy())
+    (b0, out0, conv0), (b5, out5, conv5) = runs[0.0], runs[0.5]
+    assert b0 == b5 > 0  # the same history until 2014
+    assert out5["villagers_rural_hukou"] < 0.25 * out0["villagers_rural_hukou"]
+    assert out5["hukou_urbanization_rate"] > out0["hukou_urbanization_rate"]
+    assert np.array_equal(conv0, conv5)  # migrants' admissions are the cities' business, not this policy's
+
+
+def test_tiered_reform_intensity_scales_every_tier():
+    extras = {}
+    for intensity in (0.0, 1.0, 2.0):
+        model = sim.MigrationModel.from_scenario(small("neutral", **{"policy.tiered_hukou.intensity": intensity,
+                                                                     "policy.small_town_hukou.enabled": False}), rng=3)
+        model.run(2015 - model.year)
+        extras[intensity] = model.rules.conversion_extra.copy()
+    assert np.all(extras[0.0] == 0.0) and extras[1.0].max() > 0
+    np.testing.assert_allclose(extras[2.0], 2 * extras[1.0])
