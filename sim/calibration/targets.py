@@ -172,10 +172,13 @@ TARGETS: tuple[Target, ...] = (
 BY_NAME: dict[str, Target] = {t.name: t for t in TARGETS}
 assert len(BY_NAME) == len(TARGETS), "target names must be unique"
 
-DEFAULT_HOLDOUT: tuple[str, ...] = ("urbanization_2000", "floating_population_2010", "income_ratio_2014",
-                                     "rural_poverty_2000", "gini_2012", "population_2000", "rural_wage_share_2000",
-                                     "rural_income_2000")
-"""Targets held out of the default fit and reported as out-of-sample predictions."""
+DEFAULT_HOLDOUT: tuple[str, ...] = ("urbanization_2000", "income_ratio_2014", "rural_poverty_2000", "gini_2012",
+                                     "population_2000", "rural_wage_share_2000", "rural_income_2000")
+"""Targets held out of the default fit and reported as out-of-sample predictions.
+
+The 2010 floating population was held out until 2026-12-02 and missed its band in every fit (z = +2.55, then
++1.62 once in-place registration was added); since its miss guided the mechanisms added to mend it, it was no
+longer an out-of-sample test and is fitted now (docs/validation.md says so beside the table)."""
 
 
 def get(name: str, source: str = "--holdout") -> Target:
