@@ -1,5 +1,6 @@
 """The model's agents.  Their state lives in arrays owned by the model (see :mod:`sim.state`)
-so that large runs are vectorised; each Mesa agent is a named view on its row, and
+so that large runs are vectorised; each Mesa agent is a named view on its row (registered when the model's
+agents are first read), and
 :meth:`Migrant.utility` is the readable, one-at-a-time reference of the migration rule.
 """
 

@@ -163,11 +163,32 @@ class MigrationModel(mesa.Model):
         return np.clip(level, 0.0, 1.0)
 
     def _create_agents(self) -> None:
-        for i in range(len(self.migrants)):
-            Migrant(self, i)
-        for i in range(len(self.villagers)):
-            UrbanVillager(self, i)
         self.governments = [LocalGovernment(self, i) for i in range(self.n_cities)]
+        # migrants' and villagers' views are registered when the agents are first asked for (_view_rows): the
+        # model never reads them, and 200,000 Mesa registrations cost a tenth of a `china` run
+        self._viewed_rows = {Migrant: 0, UrbanVillager: 0}
+
+    def _view_rows(self) -> None:
+        """Register a Mesa agent for every migrant and villager row that has none yet."""
+        viewed = getattr(self, "_viewed_rows", None)
+        if viewed is None:  # mesa.Model.__init__ is still running
+            return
+        for cls, rows in ((Migrant, len(self.migrants)), (UrbanVillager, len(self.villagers))):
+            for i in range(viewed[cls], rows):
+                cls(self, i)
+            viewed[cls] = rows
+
+    @property
+    def agents(self):
+        """All agents (Mesa's AgentSet), with a view for every migrant and villager row."""
+        self._view_rows()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        """Agents by class (Mesa's), with a view for every migrant and villager row."""
+        self._view_rows()
+        return super().agents_by_type
 
     # ------------------------------------------------------------------------- schedule
     def step(self) -> None:
@@ -223,10 +244,7 @@ class MigrationModel(mesa.Model):
                                           p["rooms_per_villager"], int(round(self.time)),
                                           self.rules.requisition_hukou_share)
         if len(new):
-            first = len(self.villagers)
             self.villagers.append(new)
-            for i in range(first, len(self.villagers)):
-                UrbanVillager(self, i)
         self._fund_services()
 
     def _fund_services(self) -> None:

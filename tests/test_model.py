@@ -82,6 +82,13 @@ def test_agents_are_registered_views_on_the_arrays():
     assert agent.location == model.migrants.location[agent.index]
     # weights are people: the agents' weights sum to the rural-hukou population
     assert sum(a.weight for a in migrants) == pytest.approx(model.migrants.weight.sum())
+    # villagers made by later requisitions get their views too, each row once
+    before = len(model.villagers)
+    model.run(20)
+    assert len(model.villagers) > before
+    views = model.agents_by_type[UrbanVillager]
+    assert sorted(a.index for a in views) == list(range(len(model.villagers)))
+    assert len(model.agents) == len(model.migrants) + len(model.villagers) + model.n_cities
 
 
 def test_migration_urbanizes_and_surplus_labour_raises_rural_income():
