@@ -453,7 +453,8 @@ class MigrationModel(mesa.Model):
         floating = m.floating
         loc = np.maximum(m.location, 0)
         formal = m.urban_hukou | (m.earnings >= p["formal_housing_threshold"] * self.formal_rent[loc])
-        m.housing = np.where(m.location == HOME, OWN_HOME, np.where(formal, FORMAL_HOUSING, VILLAGE_ROOM)).astype(np.int8)
+        m.housing = np.where(m.location == HOME, OWN_HOME,
+                             np.where(formal, FORMAL_HOUSING, VILLAGE_ROOM)).astype(np.int8)
         tenants = floating & (m.housing == VILLAGE_ROOM)
         C = self.n_cities
         demand = np.bincount(m.location[tenants], weights=m.weight[tenants], minlength=C)
@@ -480,7 +481,8 @@ class MigrationModel(mesa.Model):
         p, m, v, c, r, h = self.p, self.migrants, self.villagers, self.cities, self.rules, self.households
         loc = np.maximum(m.location, 0)
         in_city = m.location != HOME
-        rent = np.where(in_city, np.where(m.housing == FORMAL_HOUSING, self.formal_rent[loc], self.village_rent[loc]), 0.0)
+        rent = np.where(in_city, np.where(m.housing == FORMAL_HOUSING, self.formal_rent[loc], self.village_rent[loc]),
+                        0.0)
         # health: recovery, then this year's serious episodes; what savings do not pay becomes debt
         m.health += p["recovery_rate"] * (1.0 - m.health)
         if shocks:
@@ -540,8 +542,8 @@ class MigrationModel(mesa.Model):
         C = self.n_cities
         workers = in_city
         wages = np.bincount(loc[workers], weights=(m.weight * m.earnings)[workers], minlength=C).astype(float)
-        wages += (c.natives + c.urban_movers) * self.wage + np.bincount(v.city, weights=v.weight * p["villager_wage_ratio"]
-                                                     * self.wage[v.city], minlength=C)
+        wages += (c.natives + c.urban_movers) * self.wage + np.bincount(
+            v.city, weights=v.weight * p["villager_wage_ratio"] * self.wage[v.city], minlength=C)
         c.gdp = wages / p["labour_share"]
         self.rural_gdp = float((m.weight * m.earnings)[~in_city].sum())
 

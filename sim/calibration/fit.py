@@ -75,7 +75,8 @@ class FreeParameter:
 FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("migration.movement_control", 0.1, 1.0,
                   "hukou movement controls in 1982: the slow rise of urbanization in the 1980s"),
-    FreeParameter("migration.home_attachment", 0.0, 1.5, "attachment to home and land: the level urbanization settles to"),
+    FreeParameter("migration.home_attachment", 0.0, 1.5,
+                  "attachment to home and land: the level urbanization settles to"),
     FreeParameter("government.hukou_conversion_rate", 0.0, 0.1,
                   "admissions to local hukou: hukou urbanization and the floating population"),
     FreeParameter("households.remittance_share", 0.0, 0.6, "money sent home: rural income and the income ratio"),
@@ -95,7 +96,8 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("policy.unified_registration.in_place_rate", 0.0, 1.0,
                   "registration in place after 2014: hukou urbanization without draining the floating population"),
     FreeParameter("policy.tiered_hukou.intensity", 0.0, 3.0,
-                  "how hard the 2014 plan admitted migrants: hukou urbanization and the floating population after 2014"),
+                  "how hard the 2014 plan admitted migrants: hukou urbanization and the floating population "
+                  "after 2014"),
 )
 DIGITS = 4  # significant digits written to the calibrated scenario
 

@@ -230,7 +230,8 @@ class TargetedPovertyAlleviation(Policy):
         rules.poverty_reach = max(rules.poverty_reach, self.reach)
 
 
-HISTORY: tuple[str, ...] = ("market_towns", "temporary_residence", "grain_rationing_end", "housing_reform", "land_compensation", "custody_end",
-                            "small_town_hukou", "tiered_hukou", "unified_registration", "settlement_limits", "urban_dibao", "rural_dibao",
+HISTORY: tuple[str, ...] = ("market_towns", "temporary_residence", "grain_rationing_end", "housing_reform",
+                            "land_compensation", "custody_end", "small_town_hukou", "tiered_hukou",
+                            "unified_registration", "settlement_limits", "urban_dibao", "rural_dibao",
                             "rural_medical_scheme", "agricultural_tax", "targeted_poverty")
 """The dated reforms of China's record, in the order of this module."""
