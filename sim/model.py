@@ -12,7 +12,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import economy, government, health, households, migration, mobility, rural_industry
+from . import economy, government, households, incomes, initial, migration, mobility, rural_industry
 from . import outcomes as out
 from . import params as P
 from .agents import LocalGovernment, Migrant, UrbanVillager
@@ -21,8 +21,7 @@ from .network import CityNetwork, network_from_params
 from .policies import Rules, policies_from_params
 from .scenario import Scenario, check_consistency
 from .series import ChinaHistory
-from .state import (DANGEROUS, FARMING, FORMAL, FORMAL_HOUSING, HOME, INFORMAL, OWN_HOME, VILLAGE_ROOM,
-                    CityArrays, MigrantArrays, VillagerArrays)
+from .state import DANGEROUS, FARMING, FORMAL, FORMAL_HOUSING, HOME, INFORMAL, OWN_HOME, VILLAGE_ROOM
 
 NATIVE_GROUPS = 10  # urban-hukou natives of each city are represented by income deciles
 
@@ -89,78 +88,13 @@ class MigrationModel(mesa.Model):
         return network_from_params(self.p, base_dir)
 
     def _initial_state(self) -> None:
-        p, rng, C = self.p, self.rng, self.network.n
-        source = self.network.population.astype(float).copy()
-        active = np.ones(C, bool)
-        source[self.dormant_cities] = 0.0
-        active[self.dormant_cities] = False
-        total = p["total_population"]
-        urban = p["urban_share"] * total
-        size0 = urban * source / source.sum()
-        villagers0 = p["villager_share"] * size0
-        migrants0 = p["initial_migrant_share"] * size0
-        natives0 = size0 - villagers0 - migrants0
-        hinter_weight = np.where(active, source, 0.0) ** p["hinterland_exponent"]
-        hinterland0 = (total - urban) * hinter_weight / hinter_weight.sum()
-
-        # apportion agents between the 2C groups (at home in hinterland h, away in city c)
-        group = np.concatenate([hinterland0, migrants0])
-        counts = _apportion(p["n_agents"], group)
-        n = int(counts.sum())
-        m = MigrantArrays.empty(n)
-        kind = np.repeat(np.arange(2 * C), counts)
-        at_home = kind < C
-        m.weight = np.repeat(np.where(counts > 0, group / np.maximum(counts, 1), 0.0), counts)
-        # groups too small for an agent: keep the totals by scaling the others of their kind
-        for sel, target in ((at_home, hinterland0.sum()), (~at_home, migrants0.sum())):
-            if sel.any() and m.weight[sel].sum() > 0:
-                m.weight[sel] *= target / m.weight[sel].sum()
-        m.location = np.where(at_home, HOME, kind - C).astype(np.int32)
-        # migrants already away come from hinterlands by size and distance
-        origin = np.where(at_home, kind, 0)
-        away = np.flatnonzero(~at_home)
-        if len(away):
-            sampler = migration.candidate_sampler(hinterland0, hinterland0 > 0, self.network.distance_km.T,
-                                                  p["information_distance"])
-            origin[away] = migration.sample_candidates(sampler, m.location[away], 1, rng)[:, 0]
-        m.origin = origin.astype(np.int32)
-        sigma = p["skill_dispersion"]
-        m.skill = rng.lognormal(-sigma**2 / 2, sigma, n)
-        m.years_in_city = np.where(at_home, 0, rng.integers(0, 6, n)).astype(np.int16)
-        m.housing = np.where(at_home, OWN_HOME, VILLAGE_ROOM).astype(np.int8)
-        m.household, n_households = households.form_households(m.origin, p["members"], rng)
-        self.households = households.new_households(n_households, p["farm_productivity_dispersion"], rng)
-        self.migrants = m
-
-        v = VillagerArrays.empty()
-        has = np.flatnonzero(villagers0 > 0)
-        v.append(VillagerArrays(city=has.astype(np.int32), weight=villagers0[has],
-                                rooms=p["rooms_per_villager"] * villagers0[has], extra_rooms=np.zeros(len(has)),
-                                income=np.zeros(len(has)), savings=np.zeros(len(has)),
-                                founded=np.zeros(len(has), np.int16),
-                                urban_hukou=np.full(len(has), p["requisition_hukou_share"])))
-        self.villagers = v
-
-        self.cities = CityArrays(
-            natives=natives0, formal_jobs=p["formal_jobs_per_resident"] * size0, productivity=np.ones(C),
-            service_shift=np.zeros(C), service_budget=np.zeros(C), gdp=np.zeros(C),
-            compliance=self._initial_compliance(), cap=np.full(C, np.inf), enforcement=np.zeros(C),
-            migrant_access=np.full(C, p["migrant_service_access"]), active=active, hinterland0=hinterland0,
-            urban_movers=np.zeros(C))
+        start = initial.initial_state(self.p, self.network, self.dormant_cities, self.rng)
+        self.migrants, self.households, self.villagers, self.cities = start
         # natives' and villagers' wage incomes relative to the city wage, by decile of a log-normal with mean 1
-        self.native_multiplier = households.decile_multipliers(p["native_income_dispersion"], NATIVE_GROUPS)
-        self.villager_multiplier = households.decile_multipliers(p["villager_income_dispersion"], NATIVE_GROUPS)
+        self.native_multiplier = households.decile_multipliers(self.p["native_income_dispersion"], NATIVE_GROUPS)
+        self.villager_multiplier = households.decile_multipliers(self.p["villager_income_dispersion"], NATIVE_GROUPS)
         self._dirty, self._tally_cache = True, None
         self.initial_population = self.total_population()
-
-    def _initial_compliance(self) -> np.ndarray:
-        """Compliance a new directive meets in each city: the national level plus its province's deviation."""
-        p, net = self.p, self.network
-        level = np.full(net.n, p["compliance_initial"])
-        if p["compliance_spread"] > 0:
-            provinces, which = np.unique(np.asarray(net.province, dtype=str), return_inverse=True)
-            level += self.rng.normal(0.0, p["compliance_spread"], len(provinces))[which]
-        return np.clip(level, 0.0, 1.0)
 
     def _create_agents(self) -> None:
         self.governments = [LocalGovernment(self, i) for i in range(self.n_cities)]
@@ -251,7 +185,7 @@ class MigrationModel(mesa.Model):
         """Revenue (local taxes and central transfers) pays for schools and hospitals."""
         p, c = self.p, self.cities
         hukou = self.hukou_population()
-        revenue = p["tax_rate"] * c.gdp + p["central_transfer"] * self._prices() * hukou
+        revenue = p["tax_rate"] * c.gdp + p["central_transfer"] * self.prices() * hukou
         c.service_budget = np.maximum(p["service_share"] * revenue + c.service_shift, 0.0)
         if self.rules.equal_services:
             c.migrant_access = np.ones(self.n_cities)
@@ -259,7 +193,7 @@ class MigrationModel(mesa.Model):
             access = p["migrant_service_access"] + self.rules.migrant_access_gain
             c.migrant_access = np.minimum(access, 1.0) * (1.0 - p["enforcement_school_exclusion"] * c.enforcement)
 
-    def _prices(self) -> float:
+    def prices(self) -> float:
         """Index of guarantees, medical costs and transfers (1 at the start)."""
         return (1.0 + self.p["dibao_growth"]) ** self.time
 
@@ -332,7 +266,7 @@ class MigrationModel(mesa.Model):
             formal_rent=self.formal_rent, village_rent=self.village_rent,
             living_cost=np.full(C, p["living_cost"] * rent_index), services=services,
             migrant_access=c.migrant_access, open=c.active.copy(), rural_income=self.rural_income,
-            rural_services=p["rural_services"] * self._prices(), distance_km=self.network.distance_km,
+            rural_services=p["rural_services"] * self.prices(), distance_km=self.network.distance_km,
             housing_threshold=p["formal_housing_threshold"], service_weight=p["service_weight"],
             home_attachment=p["home_attachment"], fixed_cost=p["fixed_cost"], distance_cost=p["distance_cost"],
             cost_horizon=p["cost_horizon"],
@@ -467,85 +401,8 @@ class MigrationModel(mesa.Model):
         build = p["floor_building_rate"] * np.clip((self.occupancy - 0.9) / 0.3, 0.0, 1.0) * (1 - c.enforcement)
         v.extra_rooms += build[v.city] * p["rooms_per_floor"] * v.weight
 
-    def _dibao_levels(self) -> tuple[float, float]:
-        """(urban, rural) guarantee standards this year, yuan per person a year; 0 where none is in force."""
-        if self.history is not None:
-            urban, rural = self.history.dibao_levels(self.year)
-        else:
-            urban, rural = self.p["urban_dibao"] * self._prices(), self.p["rural_dibao"] * self._prices()
-        return urban if self.rules.urban_dibao else 0.0, rural if self.rules.rural_dibao else 0.0
-
     def _settle_incomes(self, shocks: bool = True) -> None:
-        """Health shocks and medical debt, household pooling and remittances, targeted support and the
-        guarantees; then villagers' and natives' incomes by decile, and GDP."""
-        p, m, v, c, r, h = self.p, self.migrants, self.villagers, self.cities, self.rules, self.households
-        loc = np.maximum(m.location, 0)
-        in_city = m.location != HOME
-        rent = np.where(in_city, np.where(m.housing == FORMAL_HOUSING, self.formal_rent[loc], self.village_rent[loc]),
-                        0.0)
-        # health: recovery, then this year's serious episodes; what savings do not pay becomes debt
-        m.health += p["recovery_rate"] * (1.0 - m.health)
-        if shocks:
-            hit = health.health_shocks(m.job, p["dangerous_injury_rate"], p["baseline_illness_rate"], self.rng)
-        else:
-            hit = np.zeros(len(m), bool)
-        reimbursed = health.reimbursement(m.urban_hukou, m.job, m.location, r.equal_services,
-                                          p["urban_reimbursement"], r.rural_reimbursement)
-        m.medical_cost = hit * p["medical_cost"] * self._prices() * (1 - reimbursed)
-        m.health = np.where(hit, np.maximum(m.health - p["health_loss"], 0.05), m.health)
-        m.savings, borrowed = health.pay_medical_costs(m.medical_cost, m.savings)
-        m.debt += borrowed
-        # households: members at home pool farm income with what members away send
-        H = len(h)
-        someone_home = np.bincount(m.household, weights=m.weight * ~in_city, minlength=H) > 0
-        net = m.earnings - rent
-        sent = households.remittances(net, in_city, p["remittance_share"], someone_home[m.household])
-        self.remittances = sent  # yuan per person a year each member away sends home
-        per_head, _ = households.pooled_income(m.household, ~in_city, m.weight, m.earnings, sent, H)
-        urban_level, rural_level = self._dibao_levels()
-        if r.poverty_reach > 0:
-            h.support = households.lift_to_line(per_head, h.support, p["poverty_line"], r.poverty_reach,
-                                                someone_home, self.rng)
-        income = np.where(in_city, net - sent, (per_head + h.support)[m.household])
-        # the guarantee tops income up to its level for the households it reaches (urban: local hukou, or
-        # every resident under equal services; rural: households at home)
-        reached = h.targeting[m.household] < p["dibao_coverage"]
-        urban_eligible = m.urban_hukou | (r.equal_services & in_city)
-        level = np.where(in_city, np.where(urban_eligible, urban_level, 0.0), rural_level)
-        income = np.where(reached, np.maximum(income, level), income)
-        # medical debt is repaid from income over the years
-        self.medical_repayment = np.minimum(m.debt, p["debt_repayment"] * np.maximum(income, 0.0))
-        m.debt -= self.medical_repayment
-        m.income = np.maximum(income - self.medical_repayment, 0.0)
-        m.savings += p["savings_rate"] * np.maximum(m.income - p["poverty_line"], 0.0)
-
-        # villagers: rent from occupied rooms plus wages (by decile); urban hukou, so the urban guarantee
-        occupied = np.minimum(self.occupancy, 1.0)[v.city]
-        rent_income = (v.rooms + v.extra_rooms) * occupied * self.village_rent[v.city] / np.maximum(v.weight, 1e-12)
-        wage_income = p["villager_wage_ratio"] * self.wage[v.city][:, None] * self.villager_multiplier[None, :]
-        v_cells = rent_income[:, None] + wage_income
-        # for the outputs villagers are pooled by city (same rent per bed-space, same wages), by decile
-        C = self.n_cities
-        people = np.bincount(v.city, weights=v.weight, minlength=C)
-        city_rent = np.bincount(v.city, weights=rent_income * v.weight, minlength=C) / np.maximum(people, 1e-300)
-        self.villager_decile_income = city_rent[:, None] + p["villager_wage_ratio"] * self.wage[:, None] \
-            * self.villager_multiplier[None, :]  # (cities, deciles), before the guarantee
-        self.urban_guarantee = urban_level
-        v.income = np.average(v_cells, axis=1) if len(v) else np.zeros(0)
-        v.savings += p["savings_rate"] * np.maximum(v.income - p["poverty_line"], 0.0)
-
-        # natives (urban hukou, by income decile)
-        native_income = self.wage[:, None] * self.native_multiplier[None, :]
-        self.native_income = native_income  # (cities, deciles), before the guarantee
-
-        # GDP: wages over labour's share; farm income is farm output
-        C = self.n_cities
-        workers = in_city
-        wages = np.bincount(loc[workers], weights=(m.weight * m.earnings)[workers], minlength=C).astype(float)
-        wages += (c.natives + c.urban_movers) * self.wage + np.bincount(
-            v.city, weights=v.weight * p["villager_wage_ratio"] * self.wage[v.city], minlength=C)
-        c.gdp = wages / p["labour_share"]
-        self.rural_gdp = float((m.weight * m.earnings)[~in_city].sum())
+        incomes.settle(self, shocks)
 
     def _convert_hukou(self) -> None:
         c, p = self.cities, self.p
@@ -618,19 +475,3 @@ class MigrationModel(mesa.Model):
             self.step()
         return self
 
-
-def _apportion(n: int, sizes: np.ndarray) -> np.ndarray:
-    """Split n agents between groups in proportion to sizes (largest remainder), at least one
-    agent for every non-empty group when there are enough agents."""
-    sizes = np.asarray(sizes, float)
-    nonempty = sizes > 0
-    if not nonempty.any():
-        return np.zeros(len(sizes), int)
-    base = nonempty.astype(int) if n >= nonempty.sum() else np.zeros(len(sizes), int)
-    rest = n - base.sum()
-    quota = rest * sizes / sizes.sum()
-    counts = base + np.floor(quota).astype(int)
-    left = n - counts.sum()
-    if left > 0:
-        counts[np.argsort(-(quota - np.floor(quota)), kind="stable")[:left]] += 1
-    return counts
