@@ -1,7 +1,6 @@
 """The year's incomes (sim.incomes): guarantees in their years and topping income up to their level."""
 
 import numpy as np
-import pytest
 
 import sim
 from sim.incomes import dibao_levels
