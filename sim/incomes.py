@@ -89,9 +89,7 @@ def settle(model: "MigrationModel", shocks: bool = True) -> None:
     model.native_income = native_income  # (cities, deciles), before the guarantee
 
     # GDP: wages over labour's share; farm income is farm output
-    C = model.n_cities
-    workers = in_city
-    wages = np.bincount(loc[workers], weights=(m.weight * m.earnings)[workers], minlength=C).astype(float)
+    wages = np.bincount(loc[in_city], weights=(m.weight * m.earnings)[in_city], minlength=C).astype(float)
     wages += (c.natives + c.urban_movers) * model.wage + np.bincount(
         v.city, weights=v.weight * p["villager_wage_ratio"] * model.wage[v.city], minlength=C)
     c.gdp = wages / p["labour_share"]

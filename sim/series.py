@@ -98,10 +98,12 @@ def bundled(name: str) -> Series:
     return load(SERIES_DIR / f"{name}.csv")
 
 
-def price_level(year: int) -> float:
+def price_level(year: int, growth: Series | None = None) -> float:
     """Consumer prices in ``year`` relative to 2010 (NBS national CPI; 2% a year outside the series): divide
-    nominal yuan of ``year`` by it for the model's 2010 prices."""
-    return bundled("china_growth").growth_index("cpi_inflation", 2010, year, 0.02)
+    nominal yuan of ``year`` by it for the model's 2010 prices.  ``growth``: the ``china_growth`` series, when the
+    caller has it loaded already (read from its file otherwise)."""
+    series = growth if growth is not None else bundled("china_growth")
+    return series.growth_index("cpi_inflation", 2010, year, 0.02)
 
 
 class ChinaHistory:
@@ -140,7 +142,7 @@ class ChinaHistory:
 
     def price_level(self, year: int) -> float:
         """Consumer prices relative to 2010."""
-        return price_level(year)
+        return price_level(year, self.growth)
 
     def dibao_levels(self, year: int) -> tuple[float, float]:
         """(urban, rural) guarantee standards, yuan per person a year at 2010 prices."""
